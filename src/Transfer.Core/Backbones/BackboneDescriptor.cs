@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Text;
+
+namespace Transfer.Backbones;
+
+/// <summary>
+/// Describes how to feed an ONNX CNN and where its features come out. Pixels reach the model as planar
+/// <c>NCHW</c> floats in 0–255, reordered to <see cref="ChannelOrder"/>, then <c>x · PixelScale</c>, then either minus
+/// <see cref="MeanImage"/>, or minus <see cref="Mean"/> and divided by <see cref="Std"/> per channel.
+/// </summary>
+public sealed class BackboneDescriptor
+{
+    /// <summary>Gets the backbone's name (shown in reports and the run manifest).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Gets the name of the model's image input.</summary>
+    public required string InputName { get; init; }
+
+    /// <summary>Gets the name of the output whose values are the features (any shape [N, …]; flattened per image).</summary>
+    public required string OutputName { get; init; }
+
+    /// <summary>Gets the input width in pixels.</summary>
+    public required int Width { get; init; }
+
+    /// <summary>Gets the input height in pixels.</summary>
+    public required int Height { get; init; }
+
+    /// <summary>Gets the number of features per image (the flattened output length).</summary>
+    public required int FeatureLength { get; init; }
+
+    /// <summary>Gets the channel order the model expects.</summary>
+    /// <value>The default value is <see cref="ChannelOrder.Rgb"/>.</value>
+    public ChannelOrder ChannelOrder { get; init; } = ChannelOrder.Rgb;
+
+    /// <summary>Gets the factor applied to 0–255 pixel values first (1/255 for models that expect 0–1).</summary>
+    /// <value>The default value is 1.</value>
+    public float PixelScale { get; init; } = 1f;
+
+    /// <summary>Gets the per-channel mean subtracted after scaling, in <see cref="ChannelOrder"/>, or <see langword="null"/>.</summary>
+    /// <value>The default value is <see langword="null"/> (no mean).</value>
+    public IReadOnlyList<float>? Mean { get; init; }
+
+    /// <summary>Gets the per-channel standard deviation divided by after the mean, in <see cref="ChannelOrder"/>, or <see langword="null"/>.</summary>
+    /// <value>The default value is <see langword="null"/> (no division).</value>
+    public IReadOnlyList<float>? Std { get; init; }
+
+    /// <summary>Gets a mean image [3 × Height × Width] (in <see cref="ChannelOrder"/>) subtracted instead of <see cref="Mean"/>, or <see langword="null"/>.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public IReadOnlyList<float>? MeanImage { get; init; }
+
+    /// <summary>Checks the descriptor and lists every problem at once.</summary>
+    /// <exception cref="ArgumentException">One or more values are invalid; the message lists them all.</exception>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(InputName))
+        {
+            errors.Add("InputName must be the name of the model's image input, was empty.");
+        }
+
+        if (string.IsNullOrWhiteSpace(OutputName))
+        {
+            errors.Add("OutputName must be the name of the feature output, was empty.");
+        }
+
+        if (Width <= 0 || Height <= 0)
+        {
+            errors.Add($"Width and Height must be positive, were {Width} and {Height}.");
+        }
+
+        if (FeatureLength <= 0)
+        {
+            errors.Add($"FeatureLength must be positive, was {FeatureLength}.");
+        }
+
+        if (Mean is not null && Mean.Count != 3)
+        {
+            errors.Add($"Mean must have 3 values (one per channel), had {Mean.Count}.");
+        }
+
+        if (Std is not null && (Std.Count != 3 || Std.Any(s => s == 0)))
+        {
+            errors.Add($"Std must have 3 non-zero values, was [{string.Join(", ", Std)}].");
+        }
+
+        if (MeanImage is not null && MeanImage.Count != 3 * Width * Height)
+        {
+            errors.Add($"MeanImage must have 3 × {Height} × {Width} = {3 * Width * Height} values, had {MeanImage.Count}.");
+        }
+
+        if (MeanImage is not null && Mean is not null)
+        {
+            errors.Add("Give either Mean or MeanImage, not both.");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException($"Invalid backbone descriptor \"{Name}\" / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
+        }
+    }
+
+    /// <summary>Returns a canonical text of every field that changes the features (part of the backbone fingerprint).</summary>
+    /// <returns>The canonical text.</returns>
+    public string CanonicalKey()
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"in={InputName};out={OutputName};w={Width};h={Height};d={FeatureLength};order={ChannelOrder};scale={PixelScale:R}");
+        if (Mean is not null)
+        {
+            sb.Append(";mean=").AppendJoin(',', Mean.Select(m => m.ToString("R", CultureInfo.InvariantCulture)));
+        }
+
+        if (Std is not null)
+        {
+            sb.Append(";std=").AppendJoin(',', Std.Select(m => m.ToString("R", CultureInfo.InvariantCulture)));
+        }
+
+        if (MeanImage is not null)
+        {
+            var bytes = new byte[MeanImage.Count * 4];
+            for (int i = 0; i < MeanImage.Count; i++)
+            {
+                BitConverter.TryWriteBytes(bytes.AsSpan(i * 4), MeanImage[i]);
+            }
+
+            sb.Append(";meanImage=").Append(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)));
+        }
+
+        return sb.ToString();
+    }
+}
