@@ -14,7 +14,7 @@ namespace Transfer.Featurization;
 /// </summary>
 public sealed class Featurizer : IDisposable
 {
-    private readonly InferenceSession _session;
+    private readonly BackboneSession _session;
     private readonly int _pixelsPerImage;
     private bool _disposed;
 
@@ -30,7 +30,7 @@ public sealed class Featurizer : IDisposable
         Backbone = backbone;
         _pixelsPerImage = 4 * backbone.Width * backbone.Height;
         ModelBytes = backbone.BuildFeaturizerModel(Options.Preprocessing);
-        _session = CreateSession(ModelBytes, Options.IntraOpThreads);
+        _session = new BackboneSession(ModelBytes, backbone.Width, backbone.Height, backbone.FeatureLength, Options.IntraOpThreads);
     }
 
     /// <summary>Gets the backbone.</summary>
@@ -219,25 +219,7 @@ public sealed class Featurizer : IDisposable
     internal void Run(float[] pixels, int count, float[] features, RunOptions? runOptions = null, CancellationToken token = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, pixels.AsMemory(0, count * _pixelsPerImage), [count, 4, Backbone.Height, Backbone.Width]);
-        using var outputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, features.AsMemory(0, count * FeatureLength), [count, FeatureLength]);
-        bool own = runOptions is null;
-        runOptions ??= new RunOptions();
-        try
-        {
-            _session.Run(runOptions, [BackboneGraph.PixelsName], [input], [BackboneGraph.FeaturesName], [outputValue]);
-        }
-        catch (OnnxRuntimeException) when (token.IsCancellationRequested)
-        {
-            throw new OperationCanceledException("Featurization was cancelled.", token);
-        }
-        finally
-        {
-            if (own)
-            {
-                runOptions.Dispose();
-            }
-        }
+        _session.Run(pixels, count, features, runOptions, token);
     }
 
     /// <summary>Decodes one encoded image into this featurizer's pixel layout.</summary>
@@ -255,17 +237,6 @@ public sealed class Featurizer : IDisposable
             _disposed = true;
             _session.Dispose();
         }
-    }
-
-    internal static InferenceSession CreateSession(byte[] model, int intraOpThreads)
-    {
-        using var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = intraOpThreads > 0 ? intraOpThreads : Environment.ProcessorCount,
-        };
-        return new InferenceSession(model, options);
     }
 
     private enum SlotStatus
@@ -316,7 +287,7 @@ public sealed class Featurizer : IDisposable
             Start = start;
             Count = count;
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = token };
-            Parallel.For(0, count, parallel, j =>
+            ParallelRunner.For(count, parallel, j =>
             {
                 var entry = images[start + j];
                 Skips[j] = null;

@@ -1,0 +1,56 @@
+using System.Text.Json.Serialization;
+
+namespace Transfer.Models;
+
+/// <summary>What a saved model records about how it was made (stored as <c>Transfer/manifest.json</c> inside the model zip).</summary>
+public sealed class ModelManifest
+{
+    /// <summary>Gets the manifest format version.</summary>
+    public int Format { get; init; } = 1;
+
+    /// <summary>Gets the class names in class-index order (the order of the <c>Score</c> vector).</summary>
+    public required IReadOnlyList<string> Classes { get; init; }
+
+    /// <summary>Gets the backbone's name.</summary>
+    public required string Backbone { get; init; }
+
+    /// <summary>Gets the backbone's fingerprint (SHA-256 of model and descriptor).</summary>
+    public required string BackboneFingerprint { get; init; }
+
+    /// <summary>Gets the input width.</summary>
+    public required int Width { get; init; }
+
+    /// <summary>Gets the input height.</summary>
+    public required int Height { get; init; }
+
+    /// <summary>Gets the feature length.</summary>
+    public required int FeatureLength { get; init; }
+
+    /// <summary>Gets the canonical preprocessing key.</summary>
+    public required string Preprocessing { get; init; }
+
+    /// <summary>Gets the resize mode name.</summary>
+    public required string ResizeMode { get; init; }
+
+    /// <summary>Gets the alpha background colour (0xRRGGBB).</summary>
+    public required int AlphaBackground { get; init; }
+
+    /// <summary>Gets whether EXIF orientation was applied in training.</summary>
+    public required bool ApplyExifOrientation { get; init; }
+
+    /// <summary>Gets the head trainer's name.</summary>
+    public required string Head { get; init; }
+
+    /// <summary>Gets the head trainer's description (options).</summary>
+    public required string HeadDescription { get; init; }
+
+    /// <summary>Gets the model's input column kind.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<ScoringInput>))]
+    public ScoringInput Input { get; init; }
+
+    /// <summary>Gets the Transfer version that saved the model.</summary>
+    public string TransferVersion { get; init; } = typeof(ModelManifest).Assembly.GetName().Version?.ToString() ?? "0";
+
+    /// <summary>Gets when the model was saved (UTC).</summary>
+    public DateTimeOffset CreatedUtc { get; init; } = DateTimeOffset.UtcNow;
+}

@@ -1,0 +1,169 @@
+using System.Buffers;
+using Transfer.Featurization;
+using Transfer.Heads;
+using Transfer.Images;
+
+namespace Transfer.Models;
+
+/// <summary>
+/// Scores images with a <see cref="TransferModel"/>: a file, a stream or bytes in; the top-k classes with probabilities
+/// out. Thread-safe (one instance serves a whole app); batch prediction runs several images per ONNX Runtime call.
+/// Owns an ONNX Runtime session, so dispose it.
+/// </summary>
+public sealed class Predictor : IDisposable
+{
+    private readonly BackboneSession _session;
+    private readonly ImagePreprocessing _preprocessing;
+    private readonly TrainedHead _head;
+    private readonly PredictorOptions _options;
+    private bool _disposed;
+
+    internal Predictor(byte[] featurizerModel, ModelManifest manifest, ImagePreprocessing preprocessing, TrainedHead head, PredictorOptions options)
+    {
+        if (options.BatchSize < 1)
+        {
+            throw new ArgumentException($"Option \"BatchSize\" must be at least 1, was {options.BatchSize}.", nameof(options));
+        }
+
+        _options = options;
+        _preprocessing = new ImagePreprocessing
+        {
+            ResizeMode = preprocessing.ResizeMode,
+            AlphaBackground = preprocessing.AlphaBackground,
+            ApplyExifOrientation = preprocessing.ApplyExifOrientation,
+            MaxPixels = options.MaxPixels,
+        };
+        _head = head;
+        _session = new BackboneSession(featurizerModel, manifest.Width, manifest.Height, manifest.FeatureLength, options.IntraOpThreads);
+        Classes = manifest.Classes;
+    }
+
+    /// <summary>Gets the class names.</summary>
+    public IReadOnlyList<string> Classes { get; }
+
+    /// <summary>Predicts the class of an image file.</summary>
+    /// <param name="imagePath">The image file.</param>
+    /// <param name="top">How many classes to list, best first.</param>
+    /// <returns>The prediction.</returns>
+    /// <exception cref="InvalidImageException">The file cannot be read or decoded.</exception>
+    public Prediction Predict(string imagePath, int top = 3)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(imagePath);
+        return PredictBatch([ImageEntry.FromFile(imagePath, string.Empty)], top)[0];
+    }
+
+    /// <summary>Predicts the class of encoded image bytes.</summary>
+    /// <param name="encoded">The encoded image (PNG, JPEG, BMP, GIF, WebP…).</param>
+    /// <param name="top">How many classes to list.</param>
+    /// <returns>The prediction.</returns>
+    /// <exception cref="InvalidImageException">The bytes cannot be decoded.</exception>
+    public Prediction Predict(ReadOnlyMemory<byte> encoded, int top = 3) =>
+        PredictBatch([ImageEntry.FromBytes(encoded, string.Empty, "(bytes)")], top)[0];
+
+    /// <summary>Predicts the class of an image read from a stream.</summary>
+    /// <param name="stream">The stream (read to its end).</param>
+    /// <param name="top">How many classes to list.</param>
+    /// <returns>The prediction.</returns>
+    /// <exception cref="InvalidImageException">The image cannot be decoded.</exception>
+    public Prediction Predict(Stream stream, int top = 3)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return Predict(buffer.ToArray(), top);
+    }
+
+    /// <summary>Predicts many image files, several per ONNX Runtime run.</summary>
+    /// <param name="imagePaths">The image files.</param>
+    /// <param name="top">How many classes to list per image.</param>
+    /// <returns>One prediction per image, in order.</returns>
+    /// <exception cref="InvalidImageException">An image cannot be read or decoded.</exception>
+    public IReadOnlyList<Prediction> PredictBatch(IEnumerable<string> imagePaths, int top = 3)
+    {
+        ArgumentNullException.ThrowIfNull(imagePaths);
+        return PredictBatch(imagePaths.Select(p => ImageEntry.FromFile(p, string.Empty)).ToList(), top);
+    }
+
+    /// <summary>Predicts many images, several per ONNX Runtime run.</summary>
+    /// <param name="images">The images.</param>
+    /// <param name="top">How many classes to list per image.</param>
+    /// <returns>One prediction per image, in order.</returns>
+    /// <exception cref="InvalidImageException">An image cannot be read or decoded.</exception>
+    public IReadOnlyList<Prediction> PredictBatch(IReadOnlyList<ImageEntry> images, int top = 3)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        top = Math.Clamp(top, 1, Classes.Count);
+        int batch = Math.Min(_options.BatchSize, Math.Max(1, images.Count));
+        int d = _session.FeatureLength;
+        int c = Classes.Count;
+        var pixels = ArrayPool<float>.Shared.Rent(batch * _session.PixelsPerImage);
+        var features = ArrayPool<float>.Shared.Rent(batch * d);
+        var probabilities = new float[batch * c];
+        var results = new List<Prediction>(images.Count);
+        try
+        {
+            for (int start = 0; start < images.Count; start += batch)
+            {
+                int count = Math.Min(batch, images.Count - start);
+                if (count == 1)
+                {
+                    Decode(images[start], pixels, 0);
+                }
+                else
+                {
+                    ParallelRunner.For(count, new ParallelOptions(), j => Decode(images[start + j], pixels, j));
+                }
+
+                _session.Run(pixels, count, features);
+                _head.PredictProbabilities(features.AsSpan(0, count * d), count, probabilities);
+                for (int j = 0; j < count; j++)
+                {
+                    results.Add(ToPrediction(probabilities.AsSpan(j * c, c), top));
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(pixels);
+            ArrayPool<float>.Shared.Return(features);
+        }
+
+        return results;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _session.Dispose();
+        }
+    }
+
+    private void Decode(ImageEntry image, float[] pixels, int slot)
+    {
+        var bytes = image.ReadBytes();
+        ImageDecoder.DecodeToPlanes(bytes.Span, image.Name, _session.Width, _session.Height, _preprocessing, pixels.AsSpan(slot * _session.PixelsPerImage, _session.PixelsPerImage));
+    }
+
+    private Prediction ToPrediction(ReadOnlySpan<float> p, int top)
+    {
+        var order = new int[p.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        var scores = p.ToArray();
+        Array.Sort(order, (a, b) => scores[b].CompareTo(scores[a]) != 0 ? scores[b].CompareTo(scores[a]) : a.CompareTo(b));
+        var best = new LabelScore[top];
+        for (int i = 0; i < top; i++)
+        {
+            best[i] = new LabelScore(Classes[order[i]], scores[order[i]]);
+        }
+
+        return new Prediction(best[0].Label, best[0].Score, best, scores);
+    }
+}

@@ -1,0 +1,322 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+using Transfer.Backbones;
+using Transfer.Featurization;
+using Transfer.Heads;
+using Transfer.Images;
+
+namespace Transfer.Models;
+
+/// <summary>
+/// A trained image classifier: preprocessing + backbone + head. Saves as an ML.NET model zip built only from ML.NET's
+/// own transforms (<c>LoadImages → ResizeImages → ExtractPixels → ApplyOnnxModel → head → MapKeyToValue</c>), so
+/// <c>mlContext.Model.Load</c> and <c>PredictionEngine</c> score it with no Transfer code; <see cref="CreatePredictor"/>
+/// gives a faster, thread-safe, batched predictor.
+/// </summary>
+public sealed class TransferModel : IDisposable
+{
+    /// <summary>The name of the zip entry holding the manifest.</summary>
+    public const string ManifestEntry = "Transfer/manifest.json";
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+    private readonly MLContext _ml;
+    private readonly byte[] _featurizerModel;
+    private readonly TrainedHead _head;
+    private readonly List<string> _tempFiles = [];
+    private readonly object _gate = new();
+    private bool _disposed;
+
+    private TransferModel(MLContext ml, byte[] featurizerModel, TrainedHead head, ModelManifest manifest)
+    {
+        _ml = ml;
+        _featurizerModel = featurizerModel;
+        _head = head;
+        Manifest = manifest;
+        Preprocessing = new ImagePreprocessing
+        {
+            ResizeMode = Enum.Parse<ResizeMode>(manifest.ResizeMode),
+            AlphaBackground = manifest.AlphaBackground,
+            ApplyExifOrientation = manifest.ApplyExifOrientation,
+        };
+    }
+
+    /// <summary>Gets what the model records about how it was made.</summary>
+    public ModelManifest Manifest { get; }
+
+    /// <summary>Gets the class names in class-index order.</summary>
+    public IReadOnlyList<string> Classes => Manifest.Classes;
+
+    /// <summary>Gets the preprocessing the model applies.</summary>
+    public ImagePreprocessing Preprocessing { get; }
+
+    /// <summary>Gets the trained head.</summary>
+    public TrainedHead Head => _head;
+
+    /// <summary>Creates a model from a featurizer and a head trained on its features.</summary>
+    /// <param name="featurizer">The featurizer the head's features came from.</param>
+    /// <param name="head">The trained head.</param>
+    /// <param name="headDescription">The head trainer's description for the manifest.</param>
+    /// <returns>The model.</returns>
+    public static TransferModel Create(Featurizer featurizer, TrainedHead head, string headDescription)
+    {
+        ArgumentNullException.ThrowIfNull(featurizer);
+        ArgumentNullException.ThrowIfNull(head);
+        if (head.FeatureLength != featurizer.FeatureLength)
+        {
+            throw new ArgumentException($"The head expects {head.FeatureLength} features but the featurizer gives {featurizer.FeatureLength}. Train the head on this featurizer's features.", nameof(head));
+        }
+
+        var b = featurizer.Backbone;
+        var p = featurizer.Options.Preprocessing;
+        var manifest = new ModelManifest
+        {
+            Classes = [.. head.Classes],
+            Backbone = b.Name,
+            BackboneFingerprint = b.Fingerprint,
+            Width = b.Width,
+            Height = b.Height,
+            FeatureLength = b.FeatureLength,
+            Preprocessing = p.CanonicalKey(),
+            ResizeMode = p.ResizeMode.ToString(),
+            AlphaBackground = p.AlphaBackground,
+            ApplyExifOrientation = p.ApplyExifOrientation,
+            Head = head.TrainerName,
+            HeadDescription = headDescription,
+        };
+        return new TransferModel(new MLContext(0), featurizer.ModelBytes, head, manifest);
+    }
+
+    /// <summary>
+    /// Builds the ML.NET scoring chain: input <c>ImagePath</c> (text) or <c>Image</c> (<c>MLImage</c>), outputs
+    /// <c>Score</c> (probabilities in class order) and <c>PredictedLabel</c> (text).
+    /// </summary>
+    /// <param name="input">The input column kind.</param>
+    /// <returns>The fitted transformer chain.</returns>
+    public ITransformer ToMlNet(ScoringInput input = ScoringInput.ImagePath)
+    {
+        var (chain, _) = BuildChain(input);
+        return chain;
+    }
+
+    /// <summary>
+    /// Saves the model as an ML.NET zip (plus <c>Transfer/manifest.json</c>). Written to a temporary file in the same
+    /// folder and renamed into place, so an existing file is never left half-written.
+    /// </summary>
+    /// <param name="path">The zip file to write.</param>
+    /// <param name="input">The input column kind of the saved chain.</param>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public void Save(string path, ScoringInput input = ScoringInput.ImagePath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        string full = Path.GetFullPath(path);
+        string dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var (chain, schema) = BuildChain(input);
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite))
+            {
+                // ML.NET cannot serialise an image-typed input schema; such a model is saved without one (PredictionEngine does not need it).
+                _ml.Model.Save(chain, input == ScoringInput.ImagePath ? schema : null, stream);
+                stream.Position = 0;
+                using var zip = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true);
+                var entry = zip.CreateEntry(ManifestEntry);
+                using var writer = entry.Open();
+                var manifest = new ModelManifest
+                {
+                    Classes = Manifest.Classes,
+                    Backbone = Manifest.Backbone,
+                    BackboneFingerprint = Manifest.BackboneFingerprint,
+                    Width = Manifest.Width,
+                    Height = Manifest.Height,
+                    FeatureLength = Manifest.FeatureLength,
+                    Preprocessing = Manifest.Preprocessing,
+                    ResizeMode = Manifest.ResizeMode,
+                    AlphaBackground = Manifest.AlphaBackground,
+                    ApplyExifOrientation = Manifest.ApplyExifOrientation,
+                    Head = Manifest.Head,
+                    HeadDescription = Manifest.HeadDescription,
+                    Input = input,
+                    CreatedUtc = Manifest.CreatedUtc,
+                };
+                JsonSerializer.Serialize(writer, manifest, JsonOptions);
+            }
+
+            using (var check = File.OpenRead(temp))
+            {
+                check.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    /// <summary>Loads a model saved by <see cref="Save"/>.</summary>
+    /// <param name="path">The model zip.</param>
+    /// <returns>The model.</returns>
+    /// <exception cref="InvalidDataException">The file is not a Transfer model zip or is damaged.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static TransferModel Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException($"Model \"{full}\" does not exist. Pass the path of a model zip saved by Transfer.", full);
+        }
+
+        try
+        {
+            ModelManifest manifest;
+            byte[]? onnx = null;
+            using (var zip = ZipFile.OpenRead(full))
+            {
+                var entry = zip.GetEntry(ManifestEntry) ?? throw new InvalidDataException($"Model \"{full}\" has no {ManifestEntry}: it is not a Transfer model (a plain ML.NET model zip?). Save it with TransferModel.Save.");
+                using (var s = entry.Open())
+                {
+                    manifest = JsonSerializer.Deserialize<ModelManifest>(s) ?? throw new InvalidDataException($"Model \"{full}\": {ManifestEntry} is empty.");
+                }
+
+                foreach (var e in zip.Entries)
+                {
+                    if (e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal))
+                    {
+                        // ML.NET stores the ONNX model as a 32-bit length followed by the bytes.
+                        using var s = e.Open();
+                        using var buffer = new MemoryStream();
+                        s.CopyTo(buffer);
+                        var all = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+                        int length = BitConverter.ToInt32(all[..4]);
+                        if (length != all.Length - 4)
+                        {
+                            throw new InvalidDataException($"Model \"{full}\": entry {e.FullName} is damaged (declares {length} bytes, holds {all.Length - 4}).");
+                        }
+
+                        onnx = all[4..].ToArray();
+                    }
+                }
+            }
+
+            if (onnx is null)
+            {
+                throw new InvalidDataException($"Model \"{full}\" holds no ONNX backbone. It is damaged; save it again.");
+            }
+
+            var ml = new MLContext(0);
+            ITransformer loaded;
+            using (var stream = File.OpenRead(full))
+            {
+                loaded = ml.Model.Load(stream, out _);
+            }
+
+            var head = loaded is TransformerChain<ITransformer> chain ? chain.LastTransformer : throw new InvalidDataException($"Model \"{full}\" is not a Transfer scoring chain.");
+            var trained = new TransformerHead(ml, head, manifest.Classes, manifest.FeatureLength, manifest.Head);
+            return new TransferModel(ml, onnx, trained, manifest);
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException or FormatException or ArgumentException or InvalidOperationException or EndOfStreamException)
+        {
+            if (e is InvalidDataException ide && ide.Message.StartsWith("Model \"", StringComparison.Ordinal))
+            {
+                throw;
+            }
+
+            throw new InvalidDataException($"Model \"{full}\" cannot be loaded: {e.Message} The file is damaged or not a Transfer model; save or copy it again.", e);
+        }
+    }
+
+    /// <summary>Creates a thread-safe predictor that batches images through ONNX Runtime.</summary>
+    /// <param name="options">Options; <see langword="null"/> for the defaults.</param>
+    /// <returns>The predictor (dispose it).</returns>
+    public Predictor CreatePredictor(PredictorOptions? options = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new Predictor(_featurizerModel, Manifest, Preprocessing, _head, options ?? new PredictorOptions());
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            foreach (var f in _tempFiles)
+            {
+                try
+                {
+                    File.Delete(f);
+                }
+                catch (IOException)
+                {
+                    // A temp file still mapped by ONNX Runtime; the OS temp cleaner takes it.
+                }
+            }
+        }
+    }
+
+    private (ITransformer Chain, DataViewSchema Schema) BuildChain(ScoringInput input)
+    {
+        string onnxPath;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            onnxPath = Path.Combine(Path.GetTempPath(), $"transfer-{Guid.NewGuid():N}.onnx");
+            File.WriteAllBytes(onnxPath, _featurizerModel);
+            _tempFiles.Add(onnxPath);
+        }
+
+        var resize = Preprocessing.ResizeMode switch
+        {
+            ResizeMode.Stretch => ImageResizingEstimator.ResizingKind.Fill,
+            ResizeMode.Pad => ImageResizingEstimator.ResizingKind.IsoPad,
+            _ => ImageResizingEstimator.ResizingKind.IsoCrop,
+        };
+        IDataView empty;
+        IEstimator<ITransformer> start;
+        if (input == ScoringInput.ImagePath)
+        {
+            empty = _ml.Data.LoadFromEnumerable(new List<PathInput>());
+            start = _ml.Transforms.LoadImages("Image", null, "ImagePath")
+                .Append(_ml.Transforms.ResizeImages("Image", Manifest.Width, Manifest.Height, "Image", resize, ImageResizingEstimator.Anchor.Center));
+        }
+        else
+        {
+            empty = _ml.Data.LoadFromEnumerable(new List<ImageInput>());
+            start = _ml.Transforms.ResizeImages("Image", Manifest.Width, Manifest.Height, "Image", resize, ImageResizingEstimator.Anchor.Center);
+        }
+
+        var imageChain = start
+            .Append(_ml.Transforms.ExtractPixels(BackboneGraph.PixelsName, "Image", ImagePixelExtractingEstimator.ColorBits.All, ImagePixelExtractingEstimator.ColorsOrder.ARGB))
+            .Append(_ml.Transforms.ApplyOnnxModel([BackboneGraph.FeaturesName], [BackboneGraph.PixelsName], onnxPath))
+            .Fit(empty);
+        var transformers = imageChain.Cast<ITransformer>().Append(_head.ScoringTransformer).ToArray();
+        return (new TransformerChain<ITransformer>(transformers), empty.Schema);
+    }
+
+    private sealed class PathInput
+    {
+        public string ImagePath { get; set; } = string.Empty;
+    }
+
+    private sealed class ImageInput
+    {
+        [ImageType(1, 1)]
+        public MLImage? Image { get; set; }
+    }
+}

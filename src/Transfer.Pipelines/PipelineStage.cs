@@ -1,0 +1,17 @@
+namespace Transfer.Pipelines;
+
+/// <summary>The stages of a pipeline run, reported through progress.</summary>
+public enum PipelineStage
+{
+    /// <summary>Computing (or reading cached) backbone features.</summary>
+    Featurizing,
+
+    /// <summary>Training the head.</summary>
+    TrainingHead,
+
+    /// <summary>Evaluating on the test images.</summary>
+    Evaluating,
+
+    /// <summary>Finished.</summary>
+    Done,
+}

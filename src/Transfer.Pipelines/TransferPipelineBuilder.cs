@@ -1,0 +1,143 @@
+using Transfer.Backbones;
+using Transfer.Featurization;
+using Transfer.Heads;
+using Transfer.Images;
+
+namespace Transfer.Pipelines;
+
+/// <summary>
+/// Configures a <see cref="TransferPipeline"/>. Each setting is checked when made and all of them together at
+/// <see cref="Build"/>, which lists every problem in one exception. Single use: <see cref="Build"/> once.
+/// </summary>
+public sealed class TransferPipelineBuilder
+{
+    private readonly ImageSet _images;
+    private Backbone? _backbone;
+    private ImagePreprocessing _preprocessing = ImagePreprocessing.Default;
+    private FeaturizerOptions _featurizerOptions = new();
+    private HeadTrainer? _head;
+    private ImageSet? _test;
+    private double _testFraction = 0.2;
+    private int _seed = 42;
+    private bool _built;
+
+    internal TransferPipelineBuilder(ImageSet images) => _images = images;
+
+    /// <summary>Uses a backbone (default: <see cref="Backbones.Backbones.ResNet18"/>).</summary>
+    /// <param name="backbone">The backbone.</param>
+    /// <returns>This builder.</returns>
+    public TransferPipelineBuilder WithBackbone(Backbone backbone)
+    {
+        _backbone = backbone ?? throw new ArgumentNullException(nameof(backbone));
+        return this;
+    }
+
+    /// <summary>Sets how images become pixels (default: <see cref="ImagePreprocessing.Default"/>).</summary>
+    /// <param name="preprocessing">The settings.</param>
+    /// <returns>This builder.</returns>
+    public TransferPipelineBuilder WithPreprocessing(ImagePreprocessing preprocessing)
+    {
+        _preprocessing = preprocessing ?? throw new ArgumentNullException(nameof(preprocessing));
+        return this;
+    }
+
+    /// <summary>Sets featurizer options (batch size, threads, bad-image policy); their preprocessing is replaced by <see cref="WithPreprocessing"/>'s.</summary>
+    /// <param name="options">The options.</param>
+    /// <returns>This builder.</returns>
+    public TransferPipelineBuilder WithFeaturizer(FeaturizerOptions options)
+    {
+        _featurizerOptions = options ?? throw new ArgumentNullException(nameof(options));
+        return this;
+    }
+
+    /// <summary>Trains the head with the given trainer (default: <see cref="MlNetHeadTrainer"/> with L-BFGS maximum entropy).</summary>
+    /// <param name="trainer">The head trainer.</param>
+    /// <returns>This builder.</returns>
+    public TransferPipelineBuilder TrainHead(HeadTrainer trainer)
+    {
+        _head = trainer ?? throw new ArgumentNullException(nameof(trainer));
+        return this;
+    }
+
+    /// <summary>Evaluates on a separate test set (instead of a fraction of the images).</summary>
+    /// <param name="test">The test images; their labels must be among the training classes.</param>
+    /// <returns>This builder.</returns>
+    public TransferPipelineBuilder TestOn(ImageSet test)
+    {
+        _test = test ?? throw new ArgumentNullException(nameof(test));
+        return this;
+    }
+
+    /// <summary>Holds out a stratified fraction of the images for testing (default 0.2; 0 for no evaluation).</summary>
+    /// <param name="fraction">The fraction, in [0, 1).</param>
+    /// <param name="seed">The split's seed.</param>
+    /// <returns>This builder.</returns>
+    public TransferPipelineBuilder TestFraction(double fraction, int seed = 42)
+    {
+        _testFraction = fraction;
+        _seed = seed;
+        return this;
+    }
+
+    /// <summary>Checks the whole configuration and creates the pipeline.</summary>
+    /// <returns>The immutable pipeline.</returns>
+    /// <exception cref="ArgumentException">The configuration is invalid; every problem is listed.</exception>
+    /// <exception cref="InvalidOperationException">The builder was already built.</exception>
+    public TransferPipeline Build()
+    {
+        if (_built)
+        {
+            throw new InvalidOperationException("This builder was already built; start a new one with TransferPipeline.For(images).");
+        }
+
+        var errors = new List<string>();
+        if (_images.Count == 0)
+        {
+            errors.Add("The image set is empty.");
+        }
+
+        if (_images.Classes.Count < 2)
+        {
+            errors.Add($"The image set has {_images.Classes.Count} class(es) ({string.Join(", ", _images.Classes)}); a classifier needs at least two. Add a folder of images for each class.");
+        }
+
+        if (_test is null && _testFraction is < 0 or >= 1)
+        {
+            errors.Add($"TestFraction must be in [0, 1), was {_testFraction}.");
+        }
+
+        if (_test is not null)
+        {
+            var unknown = _test.Classes.Except(_images.Classes, StringComparer.Ordinal).ToList();
+            if (unknown.Count > 0)
+            {
+                errors.Add($"The test set has classes not in the training set: {string.Join(", ", unknown)}. Remove them or add training images for them.");
+            }
+        }
+
+        var featurizerOptions = new FeaturizerOptions
+        {
+            BatchSize = _featurizerOptions.BatchSize,
+            IntraOpThreads = _featurizerOptions.IntraOpThreads,
+            DecodeThreads = _featurizerOptions.DecodeThreads,
+            BadImagePolicy = _featurizerOptions.BadImagePolicy,
+            Preprocessing = _preprocessing,
+        };
+        try
+        {
+            featurizerOptions.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            errors.Add(e.Message);
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException($"Invalid pipeline / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
+        }
+
+        _built = true;
+        return new TransferPipeline(_images, _backbone ?? Backbones.Backbones.ResNet18, featurizerOptions, _head ?? new MlNetHeadTrainer(), _test, _testFraction, _seed);
+    }
+}
