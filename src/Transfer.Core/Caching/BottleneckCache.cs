@@ -224,6 +224,11 @@ public sealed class BottleneckCache : IDisposable
             }
 
             segments += count;
+            if (bytes == 0 && count == 0 && unreadable == 0)
+            {
+                continue;
+            }
+
             fingerprints.Add(new FingerprintInspection(fingerprint, storeDirectory, dimension, vectors, count, unreadable, bytes));
         }
 

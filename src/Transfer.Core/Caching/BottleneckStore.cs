@@ -330,7 +330,6 @@ public sealed class BottleneckStore
                 _recent[i] = (-1, []);
             }
 
-            System.IO.Directory.CreateDirectory(Directory);
             RefreshLocked();
         }
     }
@@ -339,7 +338,7 @@ public sealed class BottleneckStore
     {
         lock (_gate)
         {
-            System.IO.Directory.CreateDirectory(Directory);
+            // The folder is created by the first commit, so an unused fingerprint leaves no trace.
             RefreshLocked();
             CacheLog.StoreOpened(_cache.Logger, Fingerprint, _index.Count, _segments.Count, Directory);
         }
@@ -384,6 +383,14 @@ public sealed class BottleneckStore
             }
 
             _knownNames.Add(name);
+            bool foreign = !string.Equals(header.Fingerprint, Fingerprint, StringComparison.Ordinal) || header.Dimension != Dimension;
+            if (foreign && !SegmentFile.HasValidChecksum(path))
+            {
+                // A damaged footer can look like another fingerprint or size: only an intact file is believed.
+                QuarantineLocked(path, "footer does not match the store and the file fails its checksum", count: 0);
+                continue;
+            }
+
             if (!string.Equals(header.Fingerprint, Fingerprint, StringComparison.Ordinal))
             {
                 CacheLog.ForeignSegment(_cache.Logger, path, header.Fingerprint, Fingerprint);

@@ -192,6 +192,20 @@ internal static class SegmentFile
         }
     }
 
+    /// <summary>Tells whether a segment's bytes hash to its name.</summary>
+    public static bool HasValidChecksum(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
+            return string.Equals(Path.GetFileNameWithoutExtension(path), Convert.ToHexStringLower(SHA256.HashData(stream)), StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// Reads a whole segment, checks its SHA-256 against its file name, then decodes its vectors to
     /// float32, row-major. No byte is interpreted as a number before the checksum passed.
