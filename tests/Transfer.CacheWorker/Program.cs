@@ -41,6 +41,8 @@ var options = new BottleneckCacheOptions
 using (BottleneckCache cache = BottleneckCache.Open(directory, options))
 {
     BottleneckStore store = cache.GetStore(fingerprint, dimension);
+    Console.WriteLine("ready");
+    Console.Out.Flush();
     var keys = new ContentHash[batch];
     var destination = new float[batch * dimension];
     var vector = new float[dimension];
@@ -60,7 +62,8 @@ using (BottleneckCache cache = BottleneckCache.Open(directory, options))
             store.Add(keys[missing], vector);
         }
 
-        if (pauseMs > 0)
+        // Stands in for featurization time, so only batches with work pause.
+        if (pauseMs > 0 && result.Misses > 0)
         {
             Thread.Sleep(pauseMs);
         }
@@ -68,7 +71,7 @@ using (BottleneckCache cache = BottleneckCache.Open(directory, options))
 
     cache.Flush();
     CacheStatistics s = cache.Statistics;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"hits={s.Hits} misses={s.Misses} added={s.Added} corrupt={s.CorruptSegments} segments={s.SegmentsWritten}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done hits={s.Hits} misses={s.Misses} added={s.Added} corrupt={s.CorruptSegments} segments={s.SegmentsWritten}"));
 }
 
 return 0;

@@ -58,6 +58,7 @@ internal static class CacheWorkerProcess
 
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, $"The cache worker exited with {process.ExitCode}: {output.Result} {error.Result}");
+        Assert.StartsWith("ready", output.Result, StringComparison.Ordinal);
         return output.Result;
     }
 }
