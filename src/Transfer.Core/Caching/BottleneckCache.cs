@@ -121,7 +121,7 @@ public sealed class BottleneckCache : IDisposable
         if (File.Exists(marker))
         {
             string text = File.ReadAllText(marker);
-            if (!text.Contains("\"version\":1", StringComparison.Ordinal))
+            if (ReadMarkerVersion(text) != 1)
             {
                 throw new NotSupportedException($"Bottleneck cache {full} has format marker {text.Trim()}, which this version (format 1) cannot read. Use a newer Transfer, or another cache folder.");
             }
@@ -541,6 +541,19 @@ public sealed class BottleneckCache : IDisposable
         catch (InvalidOperationException)
         {
             return true;
+        }
+    }
+
+    private static int ReadMarkerVersion(string text)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(text);
+            return document.RootElement.TryGetProperty("version", out System.Text.Json.JsonElement version) && version.TryGetInt32(out int value) ? value : -1;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return -1;
         }
     }
 

@@ -28,6 +28,7 @@ public sealed class BottleneckStore
     private ContentHash[] _pendingKeys = [];
     private float[] _pendingVectors = [];
     private int _pendingCount;
+    private int _generation;
     private int _recentNext;
     private long _hits;
     private long _misses;
@@ -253,16 +254,18 @@ public sealed class BottleneckStore
     /// <paramref name="rows"/> (shuffle with <c>mlContext.Data.ShuffleRows</c> if the trainer needs it).
     /// </returns>
     /// <exception cref="InvalidOperationException">Some rows are not in the store; the message counts them and names the first.</exception>
-    /// <remarks>Buffered vectors are committed first. If a segment becomes corrupt or is deleted while cursoring, the cursor throws <see cref="InvalidDataException"/>.</remarks>
+    /// <remarks>Buffered vectors are committed first. If a segment becomes corrupt or is deleted while cursoring, the cursor throws <see cref="InvalidDataException"/>; after a prune or clear in this process, <see cref="InvalidOperationException"/>.</remarks>
     public IDataView LoadFeatures(MLContext mlContext, IEnumerable<(ContentHash Hash, string Label)> rows)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(rows);
         var plan = new List<PlannedRow>();
+        int generation;
         lock (_gate)
         {
             _cache.EnsureNotDisposed();
             CommitLocked();
+            generation = _generation;
             int missing = 0;
             ContentHash firstMissing = default;
             foreach ((ContentHash hash, string label) in rows)
@@ -286,7 +289,7 @@ public sealed class BottleneckStore
         plan.Sort(static (x, y) => x.Segment != y.Segment ? x.Segment.CompareTo(y.Segment) : x.Row.CompareTo(y.Row));
         SchemaDefinition schema = SchemaDefinition.Create(typeof(CachedFeatureRow));
         schema[CachedFeatureRow.FeaturesColumnName].ColumnType = new VectorDataViewType(NumberDataViewType.Single, Dimension);
-        return mlContext.Data.LoadFromEnumerable(new FeatureRows(this, plan), schema);
+        return mlContext.Data.LoadFromEnumerable(new FeatureRows(this, plan, generation), schema);
     }
 
     internal int SegmentCount
@@ -322,6 +325,8 @@ public sealed class BottleneckStore
                 _pendingCount = 0;
             }
 
+            // Segment numbers change: data views planned before must not read the new list.
+            _generation++;
             _segments.Clear();
             _knownNames.Clear();
             _index.Clear();
@@ -532,11 +537,16 @@ public sealed class BottleneckStore
         _cache.RaiseCorruptSegment(new CorruptSegmentEventArgs(Fingerprint, path, quarantined, reason));
     }
 
-    private float[] ReadSegmentForCursor(int segment, string labelForError)
+    private float[] ReadSegmentForCursor(int segment, int generation, string labelForError)
     {
         lock (_gate)
         {
             _cache.EnsureNotDisposed();
+            if (generation != _generation)
+            {
+                throw new InvalidOperationException($"The bottleneck store for fingerprint \"{Fingerprint}\" was pruned or cleared after this data view was created. Call LoadFeatures again.");
+            }
+
             return ReadSegmentLocked(segment) ?? throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"Bottleneck cache segment {_segments[segment].Path} (fingerprint \"{Fingerprint}\", a row labelled \"{labelForError}\") became unreadable while training read it: it was corrupt or deleted. Run featurization again; it recomputes the missing vectors."));
         }
     }
@@ -553,7 +563,7 @@ public sealed class BottleneckStore
     }
 
     /// <summary>Re-enumerable rows for ML.NET: each enumeration (cursor) reads the planned segments one by one.</summary>
-    private sealed class FeatureRows(BottleneckStore store, List<PlannedRow> plan) : IEnumerable<CachedFeatureRow>
+    private sealed class FeatureRows(BottleneckStore store, List<PlannedRow> plan, int generation) : IEnumerable<CachedFeatureRow>
     {
         public IEnumerator<CachedFeatureRow> GetEnumerator()
         {
@@ -563,7 +573,7 @@ public sealed class BottleneckStore
             {
                 if (row.Segment != current)
                 {
-                    values = store.ReadSegmentForCursor(row.Segment, row.Label);
+                    values = store.ReadSegmentForCursor(row.Segment, generation, row.Label);
                     current = row.Segment;
                 }
 

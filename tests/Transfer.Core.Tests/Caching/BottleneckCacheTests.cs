@@ -278,6 +278,31 @@ public sealed class BottleneckCacheTests : IDisposable
     }
 
     [Fact]
+    public void LoadFeatures_StoreClearedAfterwards_CursorRefusesStaleRows()
+    {
+        List<string> files = TestFeaturizer.WriteImages(DatasetPath, 4);
+        using BottleneckCache cache = BottleneckCache.Open(CachePath);
+        BottleneckStore store = cache.GetStore(TestFeaturizer.Fingerprint(), TestFeaturizer.Dimension);
+        TestFeaturizer.Run(store, files);
+        var mlContext = new MLContext();
+        IDataView data = store.LoadFeatures(mlContext, files.Select(f => (ContentHash.ComputeFile(f), "x")));
+        cache.Clear();
+        TestFeaturizer.Run(store, files.Take(2).ToList());
+
+        InvalidOperationException ex = Assert.Throws<InvalidOperationException>(() => mlContext.Data.CreateEnumerable<CachedFeatureRow>(data, false).ToList());
+        Assert.Contains("was pruned or cleared after this data view was created. Call LoadFeatures again.", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_NewerFormatMarker_ThrowsNotSupported()
+    {
+        Directory.CreateDirectory(CachePath);
+        File.WriteAllText(Path.Combine(CachePath, "transfer-cache.json"), "{\"format\":\"transfer.bottleneck-cache\",\"version\":2}");
+        NotSupportedException ex = Assert.Throws<NotSupportedException>(() => BottleneckCache.Open(CachePath));
+        Assert.Contains("which this version (format 1) cannot read", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LoadFeatures_RowNotCached_ThrowsWithCountAndFirstKey()
     {
         using BottleneckCache cache = BottleneckCache.Open(CachePath);
