@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Transfer.Backbones;
+using Transfer.Caching;
 using Transfer.Evaluation;
 using Transfer.Featurization;
 using Transfer.Heads;
@@ -15,8 +16,9 @@ namespace Transfer.Pipelines;
 /// </summary>
 public sealed class TransferPipeline
 {
-    internal TransferPipeline(ImageSet images, Backbone backbone, FeaturizerOptions featurizerOptions, HeadTrainer head, ImageSet? test, double testFraction, int seed)
+    internal TransferPipeline(ImageSet images, Backbone backbone, FeaturizerOptions featurizerOptions, HeadTrainer head, ImageSet? test, double testFraction, int seed, string? cacheDirectory)
     {
+        CacheDirectory = cacheDirectory;
         Images = images;
         Backbone = backbone;
         FeaturizerOptions = featurizerOptions;
@@ -43,6 +45,9 @@ public sealed class TransferPipeline
 
     /// <summary>Gets the held-out test fraction (when no separate test set is given).</summary>
     public double TestFractionValue { get; }
+
+    /// <summary>Gets the bottleneck cache folder, or <see langword="null"/> when features are not cached.</summary>
+    public string? CacheDirectory { get; }
 
     /// <summary>Gets the split seed.</summary>
     public int Seed { get; }
@@ -81,12 +86,14 @@ public sealed class TransferPipeline
         }
 
         using var featurizer = new Featurizer(Backbone, FeaturizerOptions);
+        using var cache = CacheDirectory is null ? null : BottleneckCache.Open(CacheDirectory);
+        var store = cache?.GetStore(featurizer.FeatureSpaceKey, featurizer.FeatureLength);
         var clock = Stopwatch.StartNew();
-        var trainFeatures = await featurizer.FeaturizeAsync(train, null, Forward(progress, "train"), cancellationToken).ConfigureAwait(false);
+        var trainFeatures = await featurizer.FeaturizeAsync(train, store, Forward(progress, "train"), cancellationToken).ConfigureAwait(false);
         FeaturizationResult? testFeatures = null;
         if (test is not null)
         {
-            testFeatures = await featurizer.FeaturizeAsync(test, null, Forward(progress, "test"), cancellationToken).ConfigureAwait(false);
+            testFeatures = await featurizer.FeaturizeAsync(test, store, Forward(progress, "test"), cancellationToken).ConfigureAwait(false);
         }
 
         var featurizeTime = clock.Elapsed;

@@ -19,6 +19,8 @@ public sealed class TransferPipelineBuilder
     private ImageSet? _test;
     private double _testFraction = 0.2;
     private int _seed = 42;
+    private string? _cacheDirectory;
+    private bool _cacheDisabled;
     private bool _built;
 
     internal TransferPipelineBuilder(ImageSet images) => _images = images;
@@ -47,6 +49,29 @@ public sealed class TransferPipelineBuilder
     public TransferPipelineBuilder WithFeaturizer(FeaturizerOptions options)
     {
         _featurizerOptions = options ?? throw new ArgumentNullException(nameof(options));
+        return this;
+    }
+
+    /// <summary>
+    /// Caches bottleneck features in a folder (content-addressed: reruns, renamed files and added images reuse them).
+    /// By default the cache is <c>.bottlenecks</c> inside the image folder, when the set came from a folder or manifest.
+    /// </summary>
+    /// <param name="directory">The cache folder.</param>
+    /// <returns>This builder.</returns>
+    public TransferPipelineBuilder CacheBottlenecks(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        _cacheDirectory = directory;
+        _cacheDisabled = false;
+        return this;
+    }
+
+    /// <summary>Computes every feature afresh and stores none.</summary>
+    /// <returns>This builder.</returns>
+    public TransferPipelineBuilder WithoutBottleneckCache()
+    {
+        _cacheDisabled = true;
+        _cacheDirectory = null;
         return this;
     }
 
@@ -138,6 +163,7 @@ public sealed class TransferPipelineBuilder
         }
 
         _built = true;
-        return new TransferPipeline(_images, _backbone ?? Backbones.Backbones.ResNet18, featurizerOptions, _head ?? new MlNetHeadTrainer(), _test, _testFraction, _seed);
+        string? cache = _cacheDisabled ? null : _cacheDirectory ?? (_images.Root is { } root ? Caching.BottleneckCache.GetDefaultDirectory(root) : null);
+        return new TransferPipeline(_images, _backbone ?? Backbones.Backbones.ResNet18, featurizerOptions, _head ?? new MlNetHeadTrainer(), _test, _testFraction, _seed, cache);
     }
 }

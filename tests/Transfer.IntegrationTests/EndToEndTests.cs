@@ -19,11 +19,13 @@ public sealed class QuickStartFixture : IAsyncLifetime
 
     public string ModelPath { get; } = Path.Combine(Path.GetTempPath(), $"transfer-it-{Guid.NewGuid():N}.zip");
 
+    public string CacheDirectory { get; } = Path.Combine(Path.GetTempPath(), $"transfer-it-cache-{Guid.NewGuid():N}");
+
     public async Task InitializeAsync()
     {
         var train = ImageSet.FromDirectory(TestData.QuickStartTrain);
         Test = ImageSet.FromDirectory(TestData.QuickStartTest);
-        Result = await TransferPipeline.For(train).WithBackbone(Backbones.Backbones.ResNet18).TestOn(Test).Build().RunAsync();
+        Result = await TransferPipeline.For(train).WithBackbone(Backbones.Backbones.ResNet18).CacheBottlenecks(CacheDirectory).TestOn(Test).Build().RunAsync();
         Result.Model.Save(ModelPath);
     }
 
@@ -31,6 +33,7 @@ public sealed class QuickStartFixture : IAsyncLifetime
     {
         Result.Dispose();
         File.Delete(ModelPath);
+        Directory.Delete(CacheDirectory, true);
         return Task.CompletedTask;
     }
 }
@@ -74,6 +77,19 @@ public sealed class EndToEndTests(QuickStartFixture fixture) : IClassFixture<Qui
         Assert.Equal(evaluation.MicroAccuracy, diagonal / 200.0, 6);
         Assert.All(evaluation.PerClass, m => Assert.Equal(20, m.Support));
         Assert.Contains("Confusion matrix", evaluation.ToTable(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_SecondRunOnSameCache_HitsEveryImageAndGivesTheSameFeatures()
+    {
+        Assert.Equal(500, fixture.Result.TrainFeatures.Computed);
+        var train = ImageSet.FromDirectory(TestData.QuickStartTrain);
+        using var again = await TransferPipeline.For(train).CacheBottlenecks(fixture.CacheDirectory).TestOn(fixture.Test).Build().RunAsync();
+        Assert.Equal(500, again.TrainFeatures.CacheHits);
+        Assert.Equal(0, again.TrainFeatures.Computed);
+        Assert.Equal(200, again.TestFeatures!.CacheHits);
+        Assert.Equal(fixture.Result.TrainFeatures.Features.Values, again.TrainFeatures.Features.Values);
+        Assert.Equal(fixture.Result.Evaluation!.MicroAccuracy, again.Evaluation!.MicroAccuracy, 6);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ namespace Transfer.Caching;
 /// apart from the current write buffer and the last two segments read.
 /// Segments committed by other processes after the store was opened are seen after <see cref="Refresh"/>.
 /// </remarks>
-public sealed class BottleneckStore
+public sealed class BottleneckStore : Transfer.Featurization.IFeatureStore
 {
     private const int RecentSegmentCapacity = 2;
 
@@ -168,6 +168,12 @@ public sealed class BottleneckStore
             return new CacheLookupResult(keys.Length, [.. missing]);
         }
     }
+
+    /// <inheritdoc />
+    IReadOnlyList<int> Transfer.Featurization.IFeatureStore.Lookup(ReadOnlySpan<ContentHash> keys, Span<float> destination) => Lookup(keys, destination).MissingIndices;
+
+    /// <inheritdoc />
+    void Transfer.Featurization.IFeatureStore.Add(ContentHash key, ReadOnlySpan<float> features) => Add(key, features);
 
     /// <summary>Looks up one key; see <see cref="Lookup"/>.</summary>
     /// <param name="key">The image's content hash.</param>

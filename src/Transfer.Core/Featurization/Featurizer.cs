@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Threading.Channels;
 using Microsoft.ML.OnnxRuntime;
 using Transfer.Backbones;
+using Transfer.Caching;
 using Transfer.Images;
 
 namespace Transfer.Featurization;
@@ -118,19 +118,83 @@ public sealed class Featurizer : IDisposable
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(sink);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var clock = Stopwatch.StartNew();
+        var run = new RunState(images.Count);
+        int decodeThreads = Options.DecodeThreads > 0 ? Options.DecodeThreads : Environment.ProcessorCount;
+        if (store is null)
+        {
+            await ComputeAsync(images, Enumerable.Range(0, images.Count).ToArray(), null, sink, null, run, progress, cancellationToken).ConfigureAwait(false);
+            return run.Summary();
+        }
+
+        // With a store: hash a chunk (reading each file once), look the whole chunk up in one pass over the
+        // segments, hand out the hits, and compute only the misses.
+        const int chunkSize = 4096;
+        var hashes = new ContentHash[Math.Min(chunkSize, images.Count)];
+        var cached = new float[hashes.Length * FeatureLength];
+        try
+        {
+            for (int start = 0; start < images.Count; start += chunkSize)
+            {
+                int count = Math.Min(chunkSize, images.Count - start);
+                var unreadable = new bool[count];
+                ParallelRunner.For(count, new ParallelOptions { MaxDegreeOfParallelism = decodeThreads, CancellationToken = cancellationToken }, j =>
+                {
+                    try
+                    {
+                        hashes[j] = ContentHash.Compute(images[start + j].ReadBytes().Span);
+                    }
+                    catch (InvalidImageException)
+                    {
+                        unreadable[j] = true; // reported by the decode stage under the user's policy
+                    }
+                });
+
+                var missing = new HashSet<int>(store.Lookup(hashes.AsSpan(0, count), cached.AsSpan(0, count * FeatureLength)));
+                var toCompute = new List<int>();
+                for (int j = 0; j < count; j++)
+                {
+                    if (unreadable[j] || missing.Contains(j))
+                    {
+                        toCompute.Add(start + j);
+                    }
+                    else
+                    {
+                        sink(start + j, cached.AsSpan(j * FeatureLength, FeatureLength));
+                        run.Hits++;
+                        run.Completed++;
+                    }
+                }
+
+                run.Report(progress);
+                var chunkHashes = hashes;
+                int chunkStart = start;
+                await ComputeAsync(images, [.. toCompute], i => chunkHashes[i - chunkStart], sink, store, run, progress, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            store.Flush();
+        }
+
+        return run.Summary();
+    }
+
+    private async Task ComputeAsync(IReadOnlyList<ImageEntry> images, int[] indices, Func<int, ContentHash>? hashOf, FeatureSink sink, IFeatureStore? store, RunState run, IProgress<FeaturizationProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (indices.Length == 0)
+        {
+            return;
+        }
+
         int batchSize = Options.BatchSize;
         int decodeThreads = Options.DecodeThreads > 0 ? Options.DecodeThreads : Environment.ProcessorCount;
-        var skipped = new List<SkippedImage>();
-        int hits = 0, computed = 0, completed = 0;
-
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = linked.Token;
         var full = Channel.CreateBounded<Batch>(1);
         var free = Channel.CreateUnbounded<Batch>();
         for (int i = 0; i < 3; i++)
         {
-            free.Writer.TryWrite(new Batch(batchSize, _pixelsPerImage, FeatureLength));
+            free.Writer.TryWrite(new Batch(batchSize, PixelsPerImage));
         }
 
         var producer = Task.Run(
@@ -138,10 +202,10 @@ public sealed class Featurizer : IDisposable
             {
                 try
                 {
-                    for (int start = 0; start < images.Count; start += batchSize)
+                    for (int start = 0; start < indices.Length; start += batchSize)
                     {
                         var batch = await free.Reader.ReadAsync(token).ConfigureAwait(false);
-                        batch.Fill(images, start, Math.Min(batchSize, images.Count - start), store, Options, Backbone, decodeThreads, token);
+                        batch.Fill(images, indices, start, Math.Min(batchSize, indices.Length - start), Options, Backbone, decodeThreads, token);
                         await full.Writer.WriteAsync(batch, token).ConfigureAwait(false);
                     }
 
@@ -169,28 +233,26 @@ public sealed class Featurizer : IDisposable
                 int decodedRow = 0;
                 for (int j = 0; j < batch.Count; j++)
                 {
-                    int index = batch.Start + j;
-                    switch (batch.Status[j])
+                    int index = batch.Indices[j];
+                    if (batch.Skips[j] is { } skip)
                     {
-                        case SlotStatus.Decoded:
-                            var features = output.AsSpan(decodedRow++ * FeatureLength, FeatureLength);
-                            store?.Add(batch.Hashes[j], features);
-                            sink(index, features);
-                            computed++;
-                            break;
-                        case SlotStatus.Cached:
-                            sink(index, batch.CachedFeatures.AsSpan(j * FeatureLength, FeatureLength));
-                            hits++;
-                            break;
-                        default:
-                            skipped.Add(batch.Skips[j]!);
-                            break;
+                        run.Skipped.Add(skip);
+                        continue;
                     }
+
+                    var features = output.AsSpan(decodedRow++ * FeatureLength, FeatureLength);
+                    if (store is not null && hashOf is not null)
+                    {
+                        store.Add(hashOf(index), features);
+                    }
+
+                    sink(index, features);
+                    run.Computed++;
                 }
 
-                completed += batch.Count;
+                run.Completed += batch.Count;
                 free.Writer.TryWrite(batch);
-                progress?.Report(new FeaturizationProgress(completed, images.Count, skipped.Count, hits, clock.Elapsed));
+                run.Report(progress);
             }
         }
         catch
@@ -206,13 +268,8 @@ public sealed class Featurizer : IDisposable
 
             throw;
         }
-        finally
-        {
-            store?.Flush();
-        }
 
         await producer.ConfigureAwait(false);
-        return new FeaturizationSummary(computed, hits, skipped, clock.Elapsed);
     }
 
     /// <summary>Runs the backbone on <paramref name="count"/> images of prepared planar A,R,G,B pixels.</summary>
@@ -239,77 +296,66 @@ public sealed class Featurizer : IDisposable
         }
     }
 
-    private enum SlotStatus
+    private sealed class RunState(int total)
     {
-        Decoded,
-        Cached,
-        Skipped,
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+        public List<SkippedImage> Skipped { get; } = [];
+
+        public int Hits { get; set; }
+
+        public int Computed { get; set; }
+
+        public int Completed { get; set; }
+
+        public void Report(IProgress<FeaturizationProgress>? progress) =>
+            progress?.Report(new FeaturizationProgress(Completed, total, Skipped.Count, Hits, _clock.Elapsed));
+
+        public FeaturizationSummary Summary() => new(Computed, Hits, Skipped, _clock.Elapsed);
     }
 
     private sealed class Batch
     {
         private readonly int _pixelsPerImage;
-        private readonly int _featureLength;
+        private readonly bool[] _decoded;
 
-        public Batch(int capacity, int pixelsPerImage, int featureLength)
+        public Batch(int capacity, int pixelsPerImage)
         {
             _pixelsPerImage = pixelsPerImage;
-            _featureLength = featureLength;
             Pixels = new float[capacity * pixelsPerImage];
-            CachedFeatures = new float[capacity * featureLength];
-            Status = new SlotStatus[capacity];
             Skips = new SkippedImage?[capacity];
-            Hashes = new byte[capacity][];
-            for (int i = 0; i < capacity; i++)
-            {
-                Hashes[i] = new byte[32];
-            }
+            Indices = new int[capacity];
+            _decoded = new bool[capacity];
         }
 
         public float[] Pixels { get; }
 
-        public float[] CachedFeatures { get; }
-
-        public SlotStatus[] Status { get; }
-
         public SkippedImage?[] Skips { get; }
 
-        public byte[][] Hashes { get; }
-
-        public int Start { get; private set; }
+        public int[] Indices { get; }
 
         public int Count { get; private set; }
 
         public int DecodedCount { get; private set; }
 
-        public void Fill(IReadOnlyList<ImageEntry> images, int start, int count, IFeatureStore? store, FeaturizerOptions options, Backbone backbone, int threads, CancellationToken token)
+        public void Fill(IReadOnlyList<ImageEntry> images, int[] indices, int start, int count, FeaturizerOptions options, Backbone backbone, int threads, CancellationToken token)
         {
-            Start = start;
             Count = count;
+            Array.Copy(indices, start, Indices, 0, count);
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = token };
             ParallelRunner.For(count, parallel, j =>
             {
-                var entry = images[start + j];
+                var entry = images[Indices[j]];
                 Skips[j] = null;
+                _decoded[j] = false;
                 try
                 {
                     var bytes = entry.ReadBytes();
-                    if (store is not null)
-                    {
-                        SHA256.HashData(bytes.Span, Hashes[j]);
-                        if (store.TryGet(Hashes[j], CachedFeatures.AsSpan(j * _featureLength, _featureLength)))
-                        {
-                            Status[j] = SlotStatus.Cached;
-                            return;
-                        }
-                    }
-
                     ImageDecoder.DecodeToPlanes(bytes.Span, entry.Name, backbone.Width, backbone.Height, options.Preprocessing, Pixels.AsSpan(j * _pixelsPerImage, _pixelsPerImage));
-                    Status[j] = SlotStatus.Decoded;
+                    _decoded[j] = true;
                 }
                 catch (InvalidImageException e) when (options.BadImagePolicy == BadImagePolicy.Skip)
                 {
-                    Status[j] = SlotStatus.Skipped;
                     Skips[j] = new SkippedImage(entry.Name, e.Reason);
                 }
             });
@@ -318,7 +364,7 @@ public sealed class Featurizer : IDisposable
             int decoded = 0;
             for (int j = 0; j < count; j++)
             {
-                if (Status[j] == SlotStatus.Decoded)
+                if (_decoded[j])
                 {
                     if (decoded != j)
                     {

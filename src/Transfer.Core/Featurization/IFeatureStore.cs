@@ -1,18 +1,20 @@
+using Transfer.Caching;
+
 namespace Transfer.Featurization;
 
-/// <summary>Where the featurizer looks up and stores feature vectors by image content (the bottleneck cache implements it).</summary>
+/// <summary>Where the featurizer looks up and stores feature vectors by image content. <see cref="BottleneckStore"/> implements it.</summary>
 public interface IFeatureStore
 {
-    /// <summary>Copies the stored vector for an image's SHA-256 into <paramref name="destination"/>.</summary>
-    /// <param name="contentHash">SHA-256 of the encoded image bytes (32 bytes).</param>
-    /// <param name="destination">Where the vector goes.</param>
-    /// <returns><see langword="true"/> when a vector was found and copied.</returns>
-    bool TryGet(ReadOnlySpan<byte> contentHash, Span<float> destination);
+    /// <summary>Copies the stored vectors of the given images into <paramref name="destination"/> (row <c>i</c> for key <c>i</c>).</summary>
+    /// <param name="keys">SHA-256 of each image's encoded bytes.</param>
+    /// <param name="destination">keys × dimension floats; rows of missing keys are left as they were.</param>
+    /// <returns>The indices (into <paramref name="keys"/>) of the keys not found.</returns>
+    IReadOnlyList<int> Lookup(ReadOnlySpan<ContentHash> keys, Span<float> destination);
 
     /// <summary>Stores a freshly computed vector.</summary>
-    /// <param name="contentHash">SHA-256 of the encoded image bytes (32 bytes).</param>
+    /// <param name="key">SHA-256 of the encoded image bytes.</param>
     /// <param name="features">The vector.</param>
-    void Add(ReadOnlySpan<byte> contentHash, ReadOnlySpan<float> features);
+    void Add(ContentHash key, ReadOnlySpan<float> features);
 
     /// <summary>Makes everything added so far durable.</summary>
     void Flush();
