@@ -1,0 +1,90 @@
+using SkiaSharp;
+
+namespace Transfer.Core.Tests.Images;
+
+/// <summary>Real encoded images made with SkiaSharp for the tests.</summary>
+internal static class TestImages
+{
+    public static byte[] Png(int width, int height, Func<int, int, SKColor> color, SKAlphaType alpha = SKAlphaType.Unpremul)
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, alpha));
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                bitmap.SetPixel(x, y, color(x, y));
+            }
+        }
+
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    public static byte[] Jpeg(int width, int height, Func<int, int, SKColor> color)
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                bitmap.SetPixel(x, y, color(x, y));
+            }
+        }
+
+        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 95);
+        return data.ToArray();
+    }
+
+    /// <summary>Inserts an EXIF APP1 segment with the given orientation right after the JPEG's SOI marker.</summary>
+    public static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
+    {
+        // TIFF header (big-endian), one IFD entry: tag 0x0112 (Orientation), type SHORT, count 1, value.
+        byte[] tiff =
+        [
+            (byte)'M', (byte)'M', 0, 42, 0, 0, 0, 8,
+            0, 1,
+            0x01, 0x12, 0, 3, 0, 0, 0, 1, (byte)(orientation >> 8), (byte)orientation, 0, 0,
+            0, 0, 0, 0,
+        ];
+        byte[] exif = [.. "Exif\0\0"u8.ToArray(), .. tiff];
+        int length = exif.Length + 2;
+        byte[] app1 = [0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. exif];
+        return [.. jpeg[..2], .. app1, .. jpeg[2..]];
+    }
+
+    /// <summary>A PNG whose header declares a huge size, with almost no data behind it.</summary>
+    public static byte[] DecompressionBomb(int width, int height)
+    {
+        var png = Png(1, 1, (_, _) => SKColors.Black);
+        // IHDR starts at byte 16: width, height as big-endian 32-bit; patch them and fix the CRC.
+        png[16] = (byte)(width >> 24);
+        png[17] = (byte)(width >> 16);
+        png[18] = (byte)(width >> 8);
+        png[19] = (byte)width;
+        png[20] = (byte)(height >> 24);
+        png[21] = (byte)(height >> 16);
+        png[22] = (byte)(height >> 8);
+        png[23] = (byte)height;
+        uint crc = Crc32(png.AsSpan(12, 17));
+        png[29] = (byte)(crc >> 24);
+        png[30] = (byte)(crc >> 16);
+        png[31] = (byte)(crc >> 8);
+        png[32] = (byte)crc;
+        return png;
+    }
+
+    private static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        uint crc = 0xFFFFFFFF;
+        foreach (byte b in data)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
+            }
+        }
+
+        return ~crc;
+    }
+}
