@@ -76,7 +76,8 @@ internal sealed class NetworkWorkspace
         labels = rowLabels;
         sampleWeights = default;
         smoothing = 0;
-        ParallelRows.For(rows, network.Parameters.Length, maxThreads, this, static (self, start, end) => self.ForwardRows(start, end, computeDelta: false));
+        computeDelta = false;
+        RunForward();
         return Summarize(rows);
     }
 
@@ -95,7 +96,8 @@ internal sealed class NetworkWorkspace
         labels = rowLabels;
         sampleWeights = rowWeights;
         smoothing = labelSmoothing;
-        ParallelRows.For(rows, network.Parameters.Length, maxThreads, this, static (self, start, end) => self.ForwardRows(start, end, computeDelta: true));
+        computeDelta = true;
+        RunForward();
 
         double objective = 0;
         for (int b = 0; b < rows; b++)
@@ -109,7 +111,7 @@ internal sealed class NetworkWorkspace
             int outputs = network.Sizes[l + 1];
             int inputs = network.Sizes[l];
             currentLayer = l;
-            ParallelRows.For(outputs, (long)rows * inputs, maxThreads, this, static (self, start, end) => self.WeightGradient(start, end));
+            ParallelRows.For((outputs + 3) / 4, 4L * rows * inputs, maxThreads, this, static (self, start, end) => self.WeightGradient(4 * start, Math.Min(self.network.Sizes[self.currentLayer + 1], 4 * end)));
             if (l > 0)
             {
                 ParallelRows.For(rows, (long)outputs * inputs, maxThreads, this, static (self, start, end) => self.InputDelta(start, end));
@@ -121,6 +123,42 @@ internal sealed class NetworkWorkspace
     }
 
     private int currentLayer;
+    private bool computeDelta;
+
+    private void RunForward()
+    {
+        for (int l = 0; l < network.LayerCount; l++)
+        {
+            currentLayer = l;
+            ParallelRows.For((batch + 3) / 4, 4L * network.Sizes[l] * network.Sizes[l + 1], maxThreads, this, static (self, start, end) => self.LayerForward(4 * start, Math.Min(self.batch, 4 * end)));
+        }
+    }
+
+    /// <summary>Layer <see cref="currentLayer"/> for rows [start, end): dropout on its inputs, the dense product, then ReLU, or softmax and loss after the last layer.</summary>
+    private void LayerForward(int start, int end)
+    {
+        int l = currentLayer;
+        int inputs = network.Sizes[l];
+        int outputs = network.Sizes[l + 1];
+        if (training)
+        {
+            for (int b = start; b < end; b++)
+            {
+                ApplyDropout(activations[l].AsSpan(b * inputs, inputs), dropScales[l].AsSpan(b * inputs, inputs), l, b);
+            }
+        }
+
+        DenseKernels.Forward(activations[l], network.Weights(l), network.Biases(l), activations[l + 1], inputs, outputs, start, end);
+        if (l < network.LayerCount - 1)
+        {
+            Span<float> output = activations[l + 1].AsSpan(start * outputs, (end - start) * outputs);
+            TensorPrimitives.Max(output, 0f, output);
+        }
+        else
+        {
+            Loss(start, end);
+        }
+    }
 
     private (double CrossEntropy, int Correct) Summarize(int rows)
     {
@@ -135,32 +173,14 @@ internal sealed class NetworkWorkspace
         return (crossEntropy, correct);
     }
 
-    private void ForwardRows(int start, int end, bool computeDelta)
+    private void Loss(int start, int end)
     {
-        int[] sizes = network.Sizes;
         int layers = network.LayerCount;
-        int classes = sizes[^1];
+        int classes = network.Sizes[^1];
         ReadOnlySpan<int> rowLabels = labels.Span;
         ReadOnlySpan<float> rowWeights = sampleWeights.Span;
         for (int b = start; b < end; b++)
         {
-            for (int l = 0; l < layers; l++)
-            {
-                int inputs = sizes[l];
-                Span<float> input = activations[l].AsSpan(b * inputs, inputs);
-                if (training)
-                {
-                    ApplyDropout(input, dropScales[l].AsSpan(b * inputs, inputs), l, b);
-                }
-
-                Span<float> output = activations[l + 1].AsSpan(b * sizes[l + 1], sizes[l + 1]);
-                DenseNetwork.DenseForward(network.Weights(l), network.Biases(l), input, output);
-                if (l < layers - 1)
-                {
-                    TensorPrimitives.Max(output, 0f, output);
-                }
-            }
-
             // Log-softmax in double for a stable loss; probabilities replace the logits.
             Span<float> logits = activations[layers].AsSpan(b * classes, classes);
             int label = rowLabels[b];
@@ -204,12 +224,20 @@ internal sealed class NetworkWorkspace
 
     private void ApplyDropout(Span<float> input, Span<float> scales, int layer, int row)
     {
+        // 16 bits of one hash per element, four elements per hash: P(keep) is exact to 1/65536.
         float scale = 1f / keep;
+        uint threshold = (uint)Math.Round(keep * 65536.0);
         ulong key = SplitMix64.Hash(dropoutKey ^ ((ulong)layer << 56) ^ ((ulong)row << 32));
+        ulong bits = 0;
         for (int k = 0; k < input.Length; k++)
         {
-            float s = SplitMix64.ToUnitFloat(SplitMix64.Hash(key + (ulong)k)) < keep ? scale : 0f;
-            scales[k] = s;
+            if ((k & 3) == 0)
+            {
+                bits = SplitMix64.Hash(key + (ulong)(k >> 2));
+            }
+
+            scales[k] = (uint)(bits & 0xFFFF) < threshold ? scale : 0f;
+            bits >>= 16;
         }
 
         TensorPrimitives.Multiply(input, scales, input);
@@ -218,29 +246,16 @@ internal sealed class NetworkWorkspace
     private void WeightGradient(int start, int end)
     {
         int l = currentLayer;
-        int inputs = network.Sizes[l];
-        int outputs = network.Sizes[l + 1];
-        Span<float> weightGradient = Gradient.AsSpan(network.WeightOffset(l), network.WeightLength(l));
-        Span<float> biasGradient = Gradient.AsSpan(network.BiasOffset(l), outputs);
-        float[] delta = deltas[l + 1];
-        float[] input = activations[l];
-        for (int j = start; j < end; j++)
-        {
-            Span<float> row = weightGradient.Slice(j * inputs, inputs);
-            row.Clear();
-            float biasSum = 0;
-            for (int b = 0; b < batch; b++)
-            {
-                float d = delta[(b * outputs) + j];
-                if (d != 0)
-                {
-                    TensorPrimitives.MultiplyAdd(input.AsSpan(b * inputs, inputs), d, row, row);
-                    biasSum += d;
-                }
-            }
-
-            biasGradient[j] = biasSum;
-        }
+        DenseKernels.WeightGradient(
+            deltas[l + 1],
+            activations[l],
+            Gradient.AsSpan(network.WeightOffset(l), network.WeightLength(l)),
+            Gradient.AsSpan(network.BiasOffset(l), network.Sizes[l + 1]),
+            batch,
+            network.Sizes[l],
+            network.Sizes[l + 1],
+            start,
+            end);
     }
 
     private void InputDelta(int start, int end)

@@ -22,9 +22,6 @@ internal struct SplitMix64
         return z ^ (z >> 31);
     }
 
-    /// <summary>Maps a hash to [0, 1) with 24 bits, exactly representable as a float.</summary>
-    public static float ToUnitFloat(ulong bits) => (bits >> 40) * (1.0f / (1 << 24));
-
     public ulong NextUInt64()
     {
         state += 0x9E3779B97F4A7C15UL;

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using Transfer.Featurization;
+using Transfer.Heads.Neural;
+using Xunit.Abstractions;
+
+namespace Transfer.Core.Tests.Heads.Neural;
+
+/// <summary>Runs only when TRANSFER_BENCHMARK=1; build Release: <c>TRANSFER_BENCHMARK=1 dotnet test -c Release --filter FullyQualifiedName~NeuralHeadBenchmark</c>.</summary>
+public sealed class BenchmarkFactAttribute : FactAttribute
+{
+    public BenchmarkFactAttribute()
+    {
+        if (Environment.GetEnvironmentVariable("TRANSFER_BENCHMARK") != "1")
+        {
+            Skip = "Benchmark: set TRANSFER_BENCHMARK=1 and build Release to run it.";
+        }
+    }
+}
+
+public class NeuralHeadBenchmarkTests(ITestOutputHelper output)
+{
+    [BenchmarkFact]
+    public void SoftmaxHead_60000x512_10Epochs_Within15Seconds() => Measure(new SoftmaxHead(Options()), "SoftmaxHead");
+
+    [BenchmarkFact]
+    public void MlpHead_60000x512_10Epochs_Within15Seconds() => Measure(new MlpHead(Options()), "MlpHead [256]");
+
+    private static NeuralHeadOptions Options() => new() { Epochs = 10, EarlyStopping = null, ValidationFraction = 0, AllowNoValidation = true };
+
+    private void Measure(NeuralHead head, string name)
+    {
+        FeatureMatrix train = SyntheticFeatures.Blobs(60_000, 512, 10, seed: 1, spread: 12);
+        var clock = Stopwatch.StartNew();
+        TrainedNeuralHead trained = head.Train(train);
+        foreach (EpochMetrics e in trained.History.Epochs)
+        {
+            output.WriteLine(e.ToString());
+        }
+
+        clock.Stop();
+        output.WriteLine($"{name}: 60,000 × 512, 10 epochs, batch {head.Options.BatchSize}, {Environment.ProcessorCount} threads: {clock.Elapsed.TotalSeconds:F2} s; last epoch {trained.History.Epochs[^1]}");
+        Assert.True(clock.Elapsed.TotalSeconds <= 15, $"{name} took {clock.Elapsed.TotalSeconds:F2} s");
+    }
+}
