@@ -103,17 +103,19 @@ public sealed class LearningRateFinder
             best = Math.Min(best, smoothed);
         }
 
-        int minimum = 0;
-        int steepest = 0;
+        // The first tenth of the sweep barely moves the weights; its wiggles are noise, not signal.
+        int skip = Math.Min(losses.Count - 1, Steps / 10);
+        int minimum = skip;
+        int steepest = skip;
         double steepestSlope = double.PositiveInfinity;
-        for (int i = 0; i < losses.Count; i++)
+        for (int i = skip; i < losses.Count; i++)
         {
             if (losses[i] < losses[minimum])
             {
                 minimum = i;
             }
 
-            if (i > 0)
+            if (i > skip)
             {
                 double slope = (losses[i] - losses[i - 1]) / (Math.Log(rates[i]) - Math.Log(rates[i - 1]));
                 if (slope < steepestSlope)

@@ -17,7 +17,7 @@ public sealed class LearningRateFinderResult
     /// <summary>Gets the smoothed training loss after each step (fastai's exponential moving average with bias correction).</summary>
     public IReadOnlyList<double> Losses { get; }
 
-    /// <summary>Gets the rate at which the smoothed loss was lowest.</summary>
+    /// <summary>Gets the rate at which the smoothed loss was lowest (the first tenth of the sweep is ignored, as noise).</summary>
     public double MinimumLossRate { get; }
 
     /// <summary>Gets the rate at which the smoothed loss fell fastest against log(rate) (fastai's <c>steep</c>).</summary>
