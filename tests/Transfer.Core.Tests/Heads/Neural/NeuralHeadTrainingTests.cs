@@ -37,22 +37,24 @@ public class NeuralHeadTrainingTests
     [InlineData(true)]
     public void Train_SameSeed_IsBitReproducibleWhateverTheThreadCount(bool mlp)
     {
+        // Wide enough that batches are really split across threads (small products run on one thread).
+        FeatureMatrix wide = SyntheticFeatures.Blobs(512, 256, 4, seed: 8, spread: 2.0);
         NeuralHeadOptions Options(int threads) => new()
         {
-            Epochs = 3, HiddenLayers = [16, 8], Dropout = 0.3, LabelSmoothing = 0.1, WeightDecay = 0.01,
-            Optimizer = NeuralOptimizer.AdamW, Seed = 9, MaxDegreeOfParallelism = threads, BatchSize = 128,
+            Epochs = 3, HiddenLayers = [64, 8], Dropout = 0.3, LabelSmoothing = 0.1, WeightDecay = 0.01,
+            Optimizer = NeuralOptimizer.AdamW, Seed = 9, MaxDegreeOfParallelism = threads, BatchSize = 64,
         };
         NeuralHead Head(int threads) => mlp ? new MlpHead(Options(threads)) : new SoftmaxHead(Options(threads));
 
-        float[] first = Head(2).Train(Train).Network.Parameters;
-        float[] second = Head(2).Train(Train).Network.Parameters;
-        float[] single = Head(1).Train(Train).Network.Parameters;
+        float[] first = Head(2).Train(wide).Network.Parameters;
+        float[] second = Head(2).Train(wide).Network.Parameters;
+        float[] single = Head(1).Train(wide).Network.Parameters;
         Assert.Equal(first, second);
         Assert.Equal(first, single);
 
         var other = Options(2);
         other.Seed = 10;
-        float[] reseeded = (mlp ? (NeuralHead)new MlpHead(other) : new SoftmaxHead(other)).Train(Train).Network.Parameters;
+        float[] reseeded = (mlp ? (NeuralHead)new MlpHead(other) : new SoftmaxHead(other)).Train(wide).Network.Parameters;
         Assert.NotEqual(first, reseeded);
     }
 
