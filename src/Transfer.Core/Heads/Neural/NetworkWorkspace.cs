@@ -135,6 +135,7 @@ internal sealed class NetworkWorkspace
     }
 
     /// <summary>Layer <see cref="currentLayer"/> for rows [start, end): dropout on its inputs, the dense product, then ReLU, or softmax and loss after the last layer.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void LayerForward(int start, int end)
     {
         int l = currentLayer;
@@ -173,6 +174,7 @@ internal sealed class NetworkWorkspace
         return (crossEntropy, correct);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Loss(int start, int end)
     {
         int layers = network.LayerCount;
@@ -222,6 +224,7 @@ internal sealed class NetworkWorkspace
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ApplyDropout(Span<float> input, Span<float> scales, int layer, int row)
     {
         // 16 bits of one hash per element, four elements per hash: P(keep) is exact to 1/65536.
@@ -258,6 +261,7 @@ internal sealed class NetworkWorkspace
             end);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void InputDelta(int start, int end)
     {
         int l = currentLayer;

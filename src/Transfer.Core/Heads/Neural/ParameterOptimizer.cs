@@ -90,6 +90,7 @@ internal sealed record AdamUpdate(float[] Parameters, float[] Gradient, float[] 
     /// <summary>Moments below this are flushed to zero: decaying moments of idle weights would otherwise sit in the denormal range, which is many times slower on x64.</summary>
     private const float Flush = 1e-30f;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Apply(int start, int end)
     {
         Span<float> p = Parameters.AsSpan(start, end - start);
