@@ -227,19 +227,24 @@ internal sealed class NetworkWorkspace
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ApplyDropout(Span<float> input, Span<float> scales, int layer, int row)
     {
-        // 16 bits of one hash per element, four elements per hash: P(keep) is exact to 1/65536.
-        float scale = 1f / keep;
-        uint threshold = (uint)Math.Round(keep * 65536.0);
-        ulong key = SplitMix64.Hash(dropoutKey ^ ((ulong)layer << 56) ^ ((ulong)row << 32));
+        // One hash seeds each row (so rows can be drawn in any order or thread), then xorshift64 gives 16 bits per
+        // element, four elements per draw: P(keep) is exact to 1/65536, and the select is branch-free.
+        int scaleBits = BitConverter.SingleToInt32Bits(1f / keep);
+        int threshold = (int)Math.Round(keep * 65536.0);
+        ulong state = SplitMix64.Hash(dropoutKey ^ ((ulong)layer << 56) ^ ((ulong)row << 32)) | 1;
         ulong bits = 0;
         for (int k = 0; k < input.Length; k++)
         {
             if ((k & 3) == 0)
             {
-                bits = SplitMix64.Hash(key + (ulong)(k >> 2));
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                bits = state;
             }
 
-            scales[k] = (uint)(bits & 0xFFFF) < threshold ? scale : 0f;
+            int kept = ((int)(bits & 0xFFFF) - threshold) >> 31;
+            scales[k] = BitConverter.Int32BitsToSingle(scaleBits & kept);
             bits >>= 16;
         }
 
@@ -285,9 +290,15 @@ internal sealed class NetworkWorkspace
             // ReLU and dropout: the stored activation is relu(z) × dropout scale, positive exactly where both pass.
             ReadOnlySpan<float> activation = activations[l].AsSpan(b * inputs, inputs);
             ReadOnlySpan<float> scales = dropScales[l].AsSpan(b * inputs, inputs);
+            if (training)
+            {
+                // A dropped unit has scale 0; a kept unit passes the ReLU gradient only where it was active.
+                TensorPrimitives.Multiply(target, scales, target);
+            }
+
             for (int k = 0; k < inputs; k++)
             {
-                target[k] = activation[k] > 0 ? (training ? target[k] * scales[k] : target[k]) : 0f;
+                target[k] = activation[k] > 0 ? target[k] : 0f;
             }
         }
     }
