@@ -1,0 +1,25 @@
+namespace Transfer.Heads.Neural;
+
+/// <summary>
+/// A multilayer perceptron head: the dense ReLU layers of <see cref="NeuralHeadOptions.HiddenLayers"/> with dropout,
+/// then a dense softmax layer.
+/// </summary>
+/// <example>
+/// <code>
+/// var head = new MlpHead(new NeuralHeadOptions { HiddenLayers = [256], Dropout = 0.3 });
+/// TrainedNeuralHead trained = head.Train(trainFeatures);
+/// </code>
+/// </example>
+public sealed class MlpHead : NeuralHead
+{
+    /// <summary>Creates a multilayer perceptron head trainer.</summary>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults (one hidden layer of 256 units).</param>
+    /// <exception cref="ArgumentException">An option is invalid (for example no hidden layer); the message lists every failure.</exception>
+    public MlpHead(NeuralHeadOptions? options = null)
+        : base(options, requireHiddenLayers: true)
+    {
+    }
+
+    /// <inheritdoc/>
+    internal override int[] LayerSizes(int dimension, int classes) => [dimension, .. Options.HiddenLayers, classes];
+}

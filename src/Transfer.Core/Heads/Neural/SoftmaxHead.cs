@@ -1,0 +1,25 @@
+namespace Transfer.Heads.Neural;
+
+/// <summary>
+/// One dense layer and a softmax over the bottleneck features: the head ML.NET's <c>ImageClassificationTrainer</c>
+/// trains, here with Adam or SGD, schedules, early stopping and class weights.
+/// </summary>
+/// <example>
+/// <code>
+/// var head = new SoftmaxHead(new NeuralHeadOptions { Epochs = 30, Schedule = new CosineDecaySchedule() });
+/// TrainedNeuralHead trained = head.Train(trainFeatures, validationFeatures, progress);
+/// </code>
+/// </example>
+public sealed class SoftmaxHead : NeuralHead
+{
+    /// <summary>Creates a softmax head trainer; <see cref="NeuralHeadOptions.HiddenLayers"/> is ignored.</summary>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentException">An option is invalid; the message lists every failure.</exception>
+    public SoftmaxHead(NeuralHeadOptions? options = null)
+        : base(options, requireHiddenLayers: false)
+    {
+    }
+
+    /// <inheritdoc/>
+    internal override int[] LayerSizes(int dimension, int classes) => [dimension, classes];
+}
