@@ -21,6 +21,9 @@ public abstract class TrainedHead
     /// <summary>Gets the feature length the head expects.</summary>
     public int FeatureLength { get; }
 
+    /// <summary>Gets the per-epoch training history of a neural head, or <see langword="null"/> for heads trained without epochs (ML.NET trainers) or loaded from a file.</summary>
+    public virtual Neural.TrainingHistory? History => null;
+
     /// <summary>Gets the trainer's name (e.g. <c>lbfgs</c>).</summary>
     public abstract string TrainerName { get; }
 

@@ -16,7 +16,10 @@ internal sealed class TransformerHead : TrainedHead
         _ml = ml;
         _model = model;
         _name = name;
+        _linear = LinearSoftmax.TryCreate(model, classes.Count, featureLength);
     }
+
+    private readonly LinearSoftmax? _linear;
 
     public override string TrainerName => _name;
 
@@ -25,6 +28,12 @@ internal sealed class TransformerHead : TrainedHead
     public override void PredictProbabilities(ReadOnlySpan<float> features, int count, Span<float> probabilities)
     {
         int c = Classes.Count;
+        if (_linear is not null)
+        {
+            _linear.Predict(features, count, probabilities);
+            return;
+        }
+
         var data = FeatureDataView.CreateUnlabelled(_ml, features.ToArray(), count, FeatureLength);
         var scored = _model.Transform(data);
         var column = scored.Schema["Score"];

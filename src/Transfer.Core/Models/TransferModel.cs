@@ -191,7 +191,8 @@ public sealed class TransferModel : IDisposable
 
                 foreach (var e in zip.Entries)
                 {
-                    if (e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal))
+                    // The backbone is the largest ONNX model in the chain (a neural head adds a small one).
+                    if (e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal) && (onnx is null || e.Length - 4 > onnx.Length))
                     {
                         // ML.NET stores the ONNX model as a 32-bit length followed by the bytes.
                         using var s = e.Open();

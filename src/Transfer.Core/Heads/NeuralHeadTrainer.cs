@@ -1,0 +1,65 @@
+using System.Globalization;
+using Onnx;
+using Transfer.Featurization;
+using Transfer.Heads.Neural;
+
+namespace Transfer.Heads;
+
+/// <summary>
+/// Trains a <see cref="SoftmaxHead"/> or <see cref="MlpHead"/> behind the common <see cref="HeadTrainer"/> interface.
+/// The trained head is exported as ONNX nodes (Gemm / Relu / Softmax, ArgMax and a label lookup) that ML.NET's
+/// <c>ApplyOnnxModel</c> runs, so saved models still score with plain ML.NET.
+/// </summary>
+public sealed class NeuralHeadTrainer : HeadTrainer
+{
+    /// <summary>Creates the trainer.</summary>
+    /// <param name="head">The head to train (<see cref="SoftmaxHead"/> or <see cref="MlpHead"/>).</param>
+    /// <param name="progress">Receives each epoch's metrics, or <see langword="null"/>.</param>
+    public NeuralHeadTrainer(NeuralHead head, IProgress<EpochMetrics>? progress = null)
+    {
+        Head = head ?? throw new ArgumentNullException(nameof(head));
+        Progress = progress;
+    }
+
+    /// <summary>Gets the head being trained.</summary>
+    public NeuralHead Head { get; }
+
+    /// <summary>Gets the per-epoch progress receiver.</summary>
+    public IProgress<EpochMetrics>? Progress { get; }
+
+    /// <inheritdoc />
+    public override string Name => Head is MlpHead ? "mlp" : "softmax";
+
+    /// <inheritdoc />
+    public override string Describe()
+    {
+        var o = Head.Options;
+        return string.Create(CultureInfo.InvariantCulture, $"{Head.GetType().Name}(epochs={o.Epochs}, batch={o.BatchSize}, lr={o.LearningRate}, optimizer={o.Optimizer}, weightDecay={o.WeightDecay}, labelSmoothing={o.LabelSmoothing}, dropout={o.Dropout}, hidden=[{string.Join(',', o.HiddenLayers)}], schedule={o.Schedule.GetType().Name}, earlyStopping={(o.EarlyStopping is { } e ? $"{e.Metric}/{e.Patience}" : "off")}, seed={o.Seed})");
+    }
+
+    /// <inheritdoc />
+    public override TrainedHead Train(FeatureMatrix train, FeatureMatrix? validation, IReadOnlyList<string> classes, CancellationToken cancellationToken = default)
+    {
+        CheckTrainingData(train, classes);
+        var trained = Head.Train(train, validation, Progress, cancellationToken);
+        return new NeuralTrainedHead(trained, classes, Name);
+    }
+
+    /// <summary>The ONNX graph of a trained neural head: <c>Features</c> [N, D] → <c>HeadLogProbabilities</c> [N, C].</summary>
+    internal static ModelProto BuildScoringGraph(TrainedNeuralHead head)
+    {
+        var model = new ModelProto { IrVersion = 7, ProducerName = "Transfer", Graph = new GraphProto { Name = "transfer_head" } };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = 13 });
+        var g = model.Graph;
+        g.Input.Add(Backbones.BackboneGraph.TensorInfo("Features", [null, head.FeatureDimension]));
+        head.AppendToOnnx(g, "Features", "transfer_probabilities");
+        g.Initializer.Add(Backbones.BackboneGraph.Scalar("transfer_tiny", 1e-30f));
+        g.Node.Add(Backbones.BackboneGraph.Node("Max", ["transfer_probabilities", "transfer_tiny"], ["transfer_clamped"]));
+        g.Node.Add(Backbones.BackboneGraph.Node("Log", ["transfer_clamped"], [LogProbabilitiesColumn]));
+        g.Output.Add(Backbones.BackboneGraph.TensorInfo(LogProbabilitiesColumn, [null, head.ClassCount]));
+        return model;
+    }
+
+    /// <summary>The column the exported head writes its log-probabilities to.</summary>
+    internal const string LogProbabilitiesColumn = "HeadLogProbabilities";
+}

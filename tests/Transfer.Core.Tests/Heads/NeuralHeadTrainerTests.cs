@@ -1,0 +1,88 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Transfer.Featurization;
+using Transfer.Heads;
+using Transfer.Heads.Neural;
+
+namespace Transfer.Core.Tests.Heads;
+
+public sealed class NeuralHeadTrainerTests
+{
+    private static readonly string[] Classes = ["apple", "banana", "cherry"];
+
+    private sealed class Output
+    {
+        public string PredictedLabel { get; set; } = string.Empty;
+
+        [VectorType]
+        public float[] Score { get; set; } = [];
+    }
+
+    private static FeatureMatrix Blobs(int perClass, int dimension, int seed)
+    {
+        var random = new Random(seed);
+        int n = perClass * Classes.Length;
+        var values = new float[n * dimension];
+        var labels = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            labels[i] = i % Classes.Length;
+            for (int j = 0; j < dimension; j++)
+            {
+                values[(i * dimension) + j] = (float)(random.NextDouble() + (j % Classes.Length == labels[i] ? 2 : 0));
+            }
+        }
+
+        return new FeatureMatrix(values, n, dimension, labels, Classes.Length);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ScoringTransformer_SavedAndReloaded_MatchesInProcessPrediction(bool mlp)
+    {
+        var train = Blobs(40, 12, 1);
+        var options = new NeuralHeadOptions { Epochs = 5, Seed = 3, HiddenLayers = [16] };
+        NeuralHead head = mlp ? new MlpHead(options) : new SoftmaxHead(options);
+        var trained = new NeuralHeadTrainer(head).Train(train, null, Classes);
+        var test = Blobs(5, 12, 2);
+        var expected = trained.PredictProbabilities(test);
+
+        var ml = new MLContext(0);
+        var data = FeatureDataView.Create(ml, test, Classes);
+        string path = Path.Combine(Path.GetTempPath(), $"transfer-head-test-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(trained.ScoringTransformer, data.Schema, path);
+            var loaded = ml.Model.Load(path, out _);
+            var rows = ml.Data.CreateEnumerable<Output>(loaded.Transform(data), reuseRowObject: false).ToList();
+            Assert.Equal(test.Count, rows.Count);
+            for (int i = 0; i < rows.Count; i++)
+            {
+                var p = expected.AsSpan(i * 3, 3);
+                for (int k = 0; k < 3; k++)
+                {
+                    Assert.True(Math.Abs(p[k] - rows[i].Score[k]) < 1e-5, $"row {i} class {k}: {p[k]} vs {rows[i].Score[k]}");
+                }
+
+                int best = p.IndexOf(TensorMax(p));
+                Assert.Equal(Classes[best], rows[i].PredictedLabel);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static float TensorMax(ReadOnlySpan<float> values)
+    {
+        float max = values[0];
+        foreach (var v in values)
+        {
+            max = Math.Max(max, v);
+        }
+
+        return max;
+    }
+}
