@@ -50,15 +50,15 @@ internal sealed class BenchSettings
     {
         Quick = true,
         Repetitions = 3,
-        FeaturizeImages = 96,
-        PhotoImages = 32,
-        CacheTrainImages = 300,
-        CacheTestImages = 100,
+        FeaturizeImages = 48,
+        PhotoImages = 24,
+        CacheTrainImages = 200,
+        CacheTestImages = 60,
         HeadRows = 5000,
         HeadRepetitions = 1,
         LatencySamples = 40,
-        BatchPredictImages = 64,
-        MemoryCounts = [300], // checks the child-process path only; the 5,000 / 20,000 keys stay null
+        BatchPredictImages = 32,
+        MemoryCounts = [200], // checks the child-process path only; the 5,000 / 20,000 keys stay null
     };
 
     /// <summary>Gets the number of distinct Fashion-MNIST images the run needs on disk.</summary>

@@ -18,30 +18,55 @@ internal static class FeaturizationBench
     public const int RawOrtThreads = 2;
     public static readonly int[] RawOrtBatches = [1, 8, 16];
 
-    /// <summary>Runs Transfer's featurizer: one warm-up, then <paramref name="repetitions"/> timed runs.</summary>
-    public static async Task<(Throughput Result, FeatureMatrix Features)> TransferAsync(ImageSet images, int repetitions)
+    /// <summary>
+    /// Measures contenders on the same images: one warm-up pass each, then <paramref name="repetitions"/> rounds in which
+    /// every contender runs once, in turn, so that load from other processes on a shared machine falls on all of them alike.
+    /// </summary>
+    public static async Task<Dictionary<string, Throughput>> InterleavedAsync(IReadOnlyList<Contender> contenders, int repetitions, Action<string>? log = null)
     {
-        using var featurizer = new Featurizer(Backbones.Backbones.ResNet18);
-        var last = await featurizer.FeaturizeAsync(images);
-        var samples = new List<Sample>();
+        var samples = contenders.ToDictionary(c => c.Name, _ => new List<Sample>());
+        foreach (var c in contenders)
+        {
+            var warm = await Sample.TimeAsync(c.Items, c.RunOnce);
+            log?.Invoke($"  warm-up {c.Name}: {warm.PerSecond:F1} images/s");
+        }
+
         for (int r = 0; r < repetitions; r++)
         {
-            samples.Add(await Sample.TimeAsync(images.Count, async () => last = await featurizer.FeaturizeAsync(images)));
+            foreach (var c in contenders)
+            {
+                samples[c.Name].Add(await Sample.TimeAsync(c.Items, c.RunOnce));
+            }
+
+            log?.Invoke($"  round {r + 1}/{repetitions}: {string.Join(", ", contenders.Select(c => $"{c.Name} {samples[c.Name][^1].PerSecond:F1}"))} images/s");
         }
 
-        if (last.Computed != images.Count || last.Features.Count != images.Count)
+        return samples.ToDictionary(kv => kv.Key, kv => new Throughput(kv.Value));
+    }
+
+    /// <summary>Transfer's featurizer, default options, no cache; constructed (ONNX session created) before timing.</summary>
+    public static Contender Transfer(ImageSet images)
+    {
+        var featurizer = new Featurizer(Backbones.Backbones.ResNet18);
+        var contender = new Contender("transfer", images.Count, featurizer);
+        contender.RunOnce = async () =>
         {
-            throw new InvalidOperationException($"Transfer featurized {last.Features.Count} of {images.Count} images ({last.Computed} computed).");
-        }
+            var result = await featurizer.FeaturizeAsync(images);
+            if (result.Computed != images.Count || result.Features.Count != images.Count)
+            {
+                throw new InvalidOperationException($"Transfer featurized {result.Features.Count} of {images.Count} images ({result.Computed} computed).");
+            }
 
-        return (new Throughput(samples), last.Features);
+            contender.LastFeatures = result.Features;
+        };
+        return contender;
     }
 
     /// <summary>
-    /// Runs ML.NET's ResNet18 featurizer end to end (decode, resize, pixels, ONNX) and reads every Features vector.
-    /// The chain is fitted (ONNX session created) before timing, as Transfer's featurizer is constructed before timing.
+    /// ML.NET's ResNet18 featurizer end to end (decode, resize, pixels, ONNX), every Features vector read through a
+    /// cursor. The chain is fitted (its ONNX session created) before timing, as Transfer's featurizer is.
     /// </summary>
-    public static Throughput MlNet(IReadOnlyList<ImageEntry> images, int repetitions)
+    public static Contender MlNet(IReadOnlyList<ImageEntry> images)
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(images.Select(e => new PathRow { ImagePath = e.Path! }).ToList());
@@ -50,85 +75,58 @@ internal static class FeaturizationBench
             .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
             .Append(ml.Transforms.DnnFeaturizeImage("Features", m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn), "Pixels"))
             .Fit(data);
-        try
+        return new Contender("mlnet", images.Count, model)
         {
-            ReadAll(model.Transform(data), images.Count);
-            var samples = new List<Sample>();
-            for (int r = 0; r < repetitions; r++)
+            RunOnce = () =>
             {
-                samples.Add(Sample.Time(images.Count, () => ReadAll(model.Transform(data), images.Count)));
-            }
-
-            return new Throughput(samples);
-        }
-        finally
-        {
-            (model as IDisposable)?.Dispose();
-        }
+                ReadAll(model.Transform(data), images.Count);
+                return Task.CompletedTask;
+            },
+        };
     }
 
     /// <summary>
-    /// Runs ONNX Runtime alone on Transfer's fused graph (pixels → features) over pre-decoded pixels, for each batch
-    /// size: the ceiling the featurizer's decode/inference overlap is measured against.
+    /// ONNX Runtime alone on Transfer's fused graph (pixels → features), 2 intra-op threads, over pixels decoded before
+    /// timing, one contender per batch size: the ceiling for the featurizer's decode/inference overlap.
     /// </summary>
-    public static (Dictionary<int, Throughput> ByBatch, int BestBatch) RawOrt(IReadOnlyList<ImageEntry> images, int repetitions)
+    public static List<Contender> RawOrt(IReadOnlyList<ImageEntry> images)
     {
         var backbone = Backbones.Backbones.ResNet18;
         int pixelsPerImage = 4 * backbone.Width * backbone.Height;
         var pixels = Decode(images, backbone.Width, backbone.Height);
-        using var session = CreateSession(backbone.BuildFeaturizerModel());
-        var results = new Dictionary<int, Throughput>();
+        var session = CreateSession(backbone.BuildFeaturizerModel());
+        var contenders = new List<Contender>();
         foreach (int batch in RawOrtBatches)
         {
             var features = new float[batch * backbone.FeatureLength];
             int runs = images.Count / batch;
-            void Pass(int count)
+            contenders.Add(new Contender($"raw_ort_b{batch}", runs * batch, contenders.Count == 0 ? session : null)
             {
-                for (int i = 0; i < count; i++)
+                RunOnce = () =>
                 {
-                    RunBatch(session, pixels.AsMemory(i * batch * pixelsPerImage, batch * pixelsPerImage), batch, features, backbone.Width, backbone.Height);
-                }
-            }
+                    for (int i = 0; i < runs; i++)
+                    {
+                        RunBatch(session, pixels.AsMemory(i * batch * pixelsPerImage, batch * pixelsPerImage), batch, features, backbone.Width, backbone.Height);
+                    }
 
-            Pass(Math.Min(runs, 2)); // warm-up: the first runs of a new shape allocate
-            var samples = new List<Sample>();
-            for (int r = 0; r < repetitions; r++)
-            {
-                samples.Add(Sample.Time(runs * batch, () => Pass(runs)));
-            }
-
-            results[batch] = new Throughput(samples);
+                    return Task.CompletedTask;
+                },
+            });
         }
 
-        int best = results.MaxBy(kv => kv.Value.MedianPerSecond).Key;
-        return (results, best);
+        return contenders;
     }
 
-    /// <summary>Times single-image runs of the fused graph: the inference floor of one prediction.</summary>
-    public static List<double> RawOrtBatch1Latencies(ImageEntry image, int samples)
+    /// <summary>One pre-decoded image and a session over the fused graph, for batch-1 latency.</summary>
+    public static RawSession RawBatch1(ImageEntry image)
     {
         var backbone = Backbones.Backbones.ResNet18;
-        var pixels = Decode([image], backbone.Width, backbone.Height);
-        var features = new float[backbone.FeatureLength];
-        using var session = CreateSession(backbone.BuildFeaturizerModel());
-        for (int i = 0; i < 5; i++)
-        {
-            RunBatch(session, pixels, 1, features, backbone.Width, backbone.Height);
-        }
-
-        var times = new List<double>(samples);
-        for (int i = 0; i < samples; i++)
-        {
-            long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            RunBatch(session, pixels, 1, features, backbone.Width, backbone.Height);
-            times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-        }
-
-        return times;
+        return new RawSession(CreateSession(backbone.BuildFeaturizerModel()), Decode([image], backbone.Width, backbone.Height), backbone.FeatureLength, backbone.Width, backbone.Height);
     }
 
     public static JsonObject RawOrtJson(Dictionary<int, Throughput> byBatch, int best) => new()
     {
+        ["graph"] = "Backbones.ResNet18.BuildFeaturizerModel() (Pixels [N,4,224,224] → Features [N,512]), ORT_ENABLE_ALL, sequential",
         ["intra_op_threads"] = RawOrtThreads,
         ["best_batch"] = best,
         ["images_per_s"] = Stats.Round(byBatch[best].MedianPerSecond),
@@ -181,6 +179,31 @@ internal static class FeaturizationBench
         {
             throw new InvalidOperationException($"ML.NET featurized {rows} of {expected} rows (vector length {buffer.Length}).");
         }
+    }
+
+    /// <summary>Something measured: set up before timing, <see cref="RunOnce"/> featurizes all its images once.</summary>
+    public sealed class Contender(string name, int items, object? owned) : IDisposable
+    {
+        public string Name { get; } = name;
+
+        public int Items { get; } = items;
+
+        public Func<Task> RunOnce { get; set; } = () => Task.CompletedTask;
+
+        /// <summary>Gets the features of the last run (Transfer only).</summary>
+        public FeatureMatrix? LastFeatures { get; set; }
+
+        public void Dispose() => (owned as IDisposable)?.Dispose();
+    }
+
+    /// <summary>A session, one image's pixels and its output buffer.</summary>
+    public sealed class RawSession(InferenceSession session, float[] pixels, int featureLength, int width, int height) : IDisposable
+    {
+        public float[] Features { get; } = new float[featureLength];
+
+        public void Run() => RunBatch(session, pixels, 1, Features, width, height);
+
+        public void Dispose() => session.Dispose();
     }
 
     public sealed class PathRow

@@ -38,6 +38,7 @@ internal sealed class Throughput(IReadOnlyList<Sample> samples)
     public JsonObject ToJson() => new()
     {
         ["images_per_s"] = Stats.Round(MedianPerSecond),
+        ["images_per_cpu_s"] = Stats.Round(Stats.Median(Samples.Select(s => s.Items / s.CpuSeconds).ToList())),
         ["images"] = Samples[0].Items,
         ["repetitions"] = Samples.Count,
         ["runs_images_per_s"] = new JsonArray([.. Samples.Select(s => (JsonNode?)Stats.Round(s.PerSecond))]),

@@ -14,28 +14,67 @@ internal static class PredictionBench
 {
     private const int WarmUp = 5;
 
-    public static List<double> TransferLatencies(string modelPath, IReadOnlyList<ImageEntry> images, int samples)
+    /// <summary>
+    /// Times single-image predictions, interleaved so that load from other processes falls on all alike: Transfer's
+    /// <see cref="Predictor"/>, ML.NET's <c>PredictionEngine</c> on the same zip, raw ONNX Runtime at batch 1 on
+    /// pre-decoded pixels, and the head alone on one feature row. Each after a short warm-up.
+    /// </summary>
+    public static Dictionary<string, List<double>> InterleavedLatencies(string modelPath, IReadOnlyList<ImageEntry> images, int samples)
     {
         using var model = TransferModel.Load(modelPath);
         using var predictor = model.CreatePredictor();
-        return Latencies(images, samples, path => predictor.Predict(path).Label);
-    }
-
-    public static List<double> MlNetLatencies(string modelPath, IReadOnlyList<ImageEntry> images, int samples)
-    {
         var ml = new MLContext(seed: 1);
         var loaded = ml.Model.Load(modelPath, out _);
-        try
+        using var engine = ml.Model.CreatePredictionEngine<ImageInput, ImageOutput>(loaded);
+        using var raw = FeaturizationBench.RawBatch1(images[0]);
+        var input = new ImageInput();
+        var output = new ImageOutput();
+        var features = new float[model.Head.FeatureLength];
+        var probabilities = new float[model.Classes.Count];
+        var calls = new (string Name, Func<string, string> Call)[]
         {
-            using var engine = ml.Model.CreatePredictionEngine<ImageInput, ImageOutput>(loaded);
-            var input = new ImageInput();
-            var output = new ImageOutput();
-            return Latencies(images, samples, path =>
+            ("transfer", path => predictor.Predict(path).Label),
+            ("mlnet", path =>
             {
                 input.ImagePath = path;
                 engine.Predict(input, ref output);
                 return output.PredictedLabel;
-            });
+            }),
+            ("raw_ort", _ =>
+            {
+                raw.Run();
+                return "raw";
+            }),
+            ("head", _ =>
+            {
+                model.Head.PredictProbabilities(raw.Features, 1, probabilities);
+                return "head";
+            }),
+        };
+        try
+        {
+            var times = calls.ToDictionary(c => c.Name, _ => new List<double>(samples));
+            for (int i = -WarmUp; i < samples; i++)
+            {
+                string path = images[(i + images.Count) % images.Count].Path!;
+                foreach (var (name, call) in calls)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    string label = call(path);
+                    double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                    if (label.Length == 0)
+                    {
+                        throw new InvalidOperationException($"{name}: empty predicted label for {path}.");
+                    }
+
+                    if (i >= 0)
+                    {
+                        times[name].Add(ms);
+                    }
+                }
+            }
+
+            return times;
         }
         finally
         {
@@ -73,30 +112,6 @@ internal static class PredictionBench
         ["min_ms"] = Stats.Round(milliseconds.Min(), 3),
         ["max_ms"] = Stats.Round(milliseconds.Max(), 3),
     };
-
-    /// <summary>Times one call per image, cycling through the images, after a short warm-up.</summary>
-    private static List<double> Latencies(IReadOnlyList<ImageEntry> images, int samples, Func<string, string> predict)
-    {
-        for (int i = 0; i < WarmUp; i++)
-        {
-            predict(images[i % images.Count].Path!);
-        }
-
-        var times = new List<double>(samples);
-        for (int i = 0; i < samples; i++)
-        {
-            string path = images[i % images.Count].Path!;
-            long start = Stopwatch.GetTimestamp();
-            string label = predict(path);
-            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            if (label.Length == 0)
-            {
-                throw new InvalidOperationException($"Empty predicted label for {path}.");
-            }
-        }
-
-        return times;
-    }
 
     /// <summary>The saved model's input (ScoringInput.ImagePath).</summary>
     public sealed class ImageInput

@@ -59,16 +59,42 @@ try
 {
     // 1. Featurization throughput: Transfer vs ML.NET vs raw ONNX Runtime, on the same PNGs (and JPEG photos).
     var pngs = data.PngSet(settings.FeaturizeImages);
-    Log($"Featurization: {pngs.Count} PNGs, 1 warm-up + {settings.Repetitions} repetitions each");
-    var (transfer, features) = await Section("Transfer featurizer", () => FeaturizationBench.TransferAsync(pngs, settings.Repetitions));
-    realFeatures = features;
-    var mlnet = Section("ML.NET DnnFeaturizeImage", () => FeaturizationBench.MlNet(pngs.Entries, settings.Repetitions));
-    var (raw, best) = Section("raw ONNX Runtime", () => FeaturizationBench.RawOrt(pngs.Entries, settings.Repetitions));
-    var photos = Transfer.Images.ImageSet.FromEntries(data.Photos, BenchData.ClassNames);
-    Log($"Featurization: {photos.Count} JPEG photos 640×480");
-    var (transferPhotos, _) = await Section("Transfer featurizer (JPEG)", () => FeaturizationBench.TransferAsync(photos, settings.Repetitions));
-    var mlnetPhotos = Section("ML.NET DnnFeaturizeImage (JPEG)", () => FeaturizationBench.MlNet(photos.Entries, settings.Repetitions));
+    Log($"Featurization: {pngs.Count} PNGs, 1 warm-up + {settings.Repetitions} interleaved rounds (Transfer, ML.NET, raw ORT b1/b8/b16)");
+    var contenders = new List<FeaturizationBench.Contender>();
+    Dictionary<string, Throughput> png, jpeg;
+    try
+    {
+        contenders.Add(FeaturizationBench.Transfer(pngs));
+        contenders.Add(FeaturizationBench.MlNet(pngs.Entries));
+        contenders.AddRange(FeaturizationBench.RawOrt(pngs.Entries));
+        png = await FeaturizationBench.InterleavedAsync(contenders, settings.Repetitions, Log);
+        realFeatures = contenders[0].LastFeatures;
+    }
+    finally
+    {
+        contenders.ForEach(c => c.Dispose());
+        contenders.Clear();
+    }
 
+    var photos = Transfer.Images.ImageSet.FromEntries(data.Photos, BenchData.ClassNames);
+    Log($"Featurization: {photos.Count} JPEG photos 640×480, 1 warm-up + {settings.Repetitions} rounds");
+    try
+    {
+        contenders.Add(FeaturizationBench.Transfer(photos));
+        contenders.Add(FeaturizationBench.MlNet(photos.Entries));
+        jpeg = await FeaturizationBench.InterleavedAsync(contenders, settings.Repetitions, Log);
+    }
+    finally
+    {
+        contenders.ForEach(c => c.Dispose());
+    }
+
+    var transfer = png["transfer"];
+    var mlnet = png["mlnet"];
+    var raw = FeaturizationBench.RawOrtBatches.ToDictionary(b => b, b => png[$"raw_ort_b{b}"]);
+    int best = raw.MaxBy(kv => kv.Value.MedianPerSecond).Key;
+    var transferPhotos = jpeg["transfer"];
+    var mlnetPhotos = jpeg["mlnet"];
     double t = transfer.MedianPerSecond, m = mlnet.MedianPerSecond, o = raw[best].MedianPerSecond;
     report.Set("featurize_images_per_s", t);
     report.Set("mlnet_images_per_s", m);
@@ -158,9 +184,8 @@ try
 
     var images = test.Entries;
     Log($"Prediction: {settings.LatencySamples} single predictions each (after 5 warm-up), batch of {settings.BatchPredictImages}");
-    var ours = PredictionBench.TransferLatencies(modelPath, images, settings.LatencySamples);
-    var theirs = PredictionBench.MlNetLatencies(modelPath, images, settings.LatencySamples);
-    var rawOne = FeaturizationBench.RawOrtBatch1Latencies(images[0], settings.LatencySamples);
+    var latencies = PredictionBench.InterleavedLatencies(modelPath, images, settings.LatencySamples);
+    var (ours, theirs, rawOne, headOnly) = (latencies["transfer"], latencies["mlnet"], latencies["raw_ort"], latencies["head"]);
     var batch = PredictionBench.TransferBatch(modelPath, data.PngSet(settings.BatchPredictImages).Entries, settings.Repetitions);
     report.Set("predict_p50_ms", Stats.Percentile(ours, 50));
     report.Set("predict_p99_ms", Stats.Percentile(ours, 99));
@@ -172,11 +197,14 @@ try
         ["transfer_predictor"] = With(PredictionBench.LatencyJson(ours), "call", "TransferModel.Load(zip).CreatePredictor().Predict(path): read, decode, ONNX, head"),
         ["mlnet_prediction_engine"] = With(PredictionBench.LatencyJson(theirs), "call", "mlContext.Model.Load(zip) → CreatePredictionEngine<ImagePath, PredictedLabel+Score>.Predict"),
         ["raw_ort_batch1"] = With(PredictionBench.LatencyJson(rawOne), "call", "InferenceSession.Run on one pre-decoded image, 2 intra-op threads (no decode, no head)"),
+        ["transfer_head_only"] = With(PredictionBench.LatencyJson(headOnly), "call", "TrainedHead.PredictProbabilities on one feature row (the head's share of a prediction)"),
+        ["order"] = "interleaved: each sample times Transfer, ML.NET, raw ORT and the head in turn on the same image",
         ["transfer_predict_batch"] = With(batch.ToJson(), "call", "Predictor.PredictBatch(paths), default batch 8"),
     };
     report.Row("predict", "Transfer Predictor p50 / p99", $"{Stats.Percentile(ours, 50):F2} / {Stats.Percentile(ours, 99):F2} ms");
     report.Row("predict", "ML.NET PredictionEngine p50 / p99", $"{Stats.Percentile(theirs, 50):F2} / {Stats.Percentile(theirs, 99):F2} ms");
     report.Row("predict", "raw ORT batch 1 p50 (pre-decoded)", $"{Stats.Percentile(rawOne, 50):F2} ms");
+    report.Row("predict", "head only (TrainedHead.PredictProbabilities) p50", $"{Stats.Percentile(headOnly, 50):F2} ms");
     report.Row("predict", $"Predictor.PredictBatch, {settings.BatchPredictImages} images", $"{batch.MedianPerSecond:F1} images/s");
 }
 catch (Exception e) when (Fail("prediction", e))
@@ -222,22 +250,6 @@ Console.WriteLine();
 Log($"Wrote {Path.GetFullPath(outPath)}");
 data.Delete();
 return failures == 0 ? 0 : 1;
-
-T Section<T>(string name, Func<T> run)
-{
-    var clock = Stopwatch.StartNew();
-    var result = run();
-    if (result is Task task)
-    {
-        task.ContinueWith(_ => Log($"  {name}: {clock.Elapsed.TotalSeconds:F1} s"), TaskScheduler.Default);
-    }
-    else
-    {
-        Log($"  {name}: {clock.Elapsed.TotalSeconds:F1} s");
-    }
-
-    return result;
-}
 
 bool Fail(string section, Exception e)
 {
