@@ -1,0 +1,279 @@
+// Transfer.Benchmarks: featurization throughput against ML.NET and raw ONNX Runtime, warm vs cold cache, head
+// training, prediction latency and peak memory, in one run. Prints a table and writes bench/results/latest.json.
+//   dotnet run -c Release --project bench/Transfer.Benchmarks -- [--quick] [--out <file>]
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Transfer.Benchmarks;
+using Transfer.Featurization;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+if (args.Length == 2 && args[0] == MemoryBench.Command)
+{
+    return await MemoryBench.ChildAsync(args[1]);
+}
+
+bool quick = false;
+string? outPath = null;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--quick":
+            quick = true;
+            break;
+        case "--out" when i + 1 < args.Length:
+            outPath = args[++i];
+            break;
+        default:
+            Console.Error.WriteLine($"Unknown argument \"{args[i]}\". Usage: Transfer.Benchmarks [--quick] [--out <file>]");
+            return 2;
+    }
+}
+
+string repoRoot = FindRepoRoot();
+outPath ??= Path.Combine(repoRoot, "bench", "results", "latest.json");
+var settings = quick ? BenchSettings.QuickRun : BenchSettings.Full;
+var report = new BenchReport(quick);
+var total = Stopwatch.StartNew();
+int failures = 0;
+void Log(string message) => Console.WriteLine($"[{total.Elapsed:mm\\:ss}] {message}");
+
+Log($"Transfer benchmarks ({(quick ? "quick" : "full")}), {Environment.ProcessorCount} cores, {report.Root["machine"]!["processor_name"]}");
+var notes = new List<string>();
+var data = BenchData.Create(settings.ImagesNeeded, settings.PhotoImages, repoRoot, notes);
+notes.ForEach(report.Note);
+report.Details["images"] = new JsonObject
+{
+    ["source"] = data.Source,
+    ["distinct_pngs"] = data.DistinctPngs,
+    ["photos"] = $"{data.Photos.Count} JPEGs, 640×480, quality 90, upscaled from the PNGs with seeded colour noise",
+};
+report.Note("The machine may be shared: compare figures from one run (ratios), not across runs; runs_cpu_seconds shows how much CPU each repetition got.");
+Log($"Images: {data.Source}; {data.Photos.Count} JPEG photos in {data.Root}");
+
+FeatureMatrix? realFeatures = null;
+try
+{
+    // 1. Featurization throughput: Transfer vs ML.NET vs raw ONNX Runtime, on the same PNGs (and JPEG photos).
+    var pngs = data.PngSet(settings.FeaturizeImages);
+    Log($"Featurization: {pngs.Count} PNGs, 1 warm-up + {settings.Repetitions} interleaved rounds (Transfer, ML.NET, raw ORT b1/b8/b16)");
+    var contenders = new List<FeaturizationBench.Contender>();
+    Dictionary<string, Throughput> png, jpeg;
+    try
+    {
+        contenders.Add(FeaturizationBench.Transfer(pngs));
+        contenders.Add(FeaturizationBench.MlNet(pngs.Entries));
+        contenders.AddRange(FeaturizationBench.RawOrt(pngs.Entries));
+        png = await FeaturizationBench.InterleavedAsync(contenders, settings.Repetitions, Log);
+        realFeatures = contenders[0].LastFeatures;
+    }
+    finally
+    {
+        contenders.ForEach(c => c.Dispose());
+        contenders.Clear();
+    }
+
+    var photos = Transfer.Images.ImageSet.FromEntries(data.Photos, BenchData.ClassNames);
+    Log($"Featurization: {photos.Count} JPEG photos 640×480, 1 warm-up + {settings.Repetitions} rounds");
+    try
+    {
+        contenders.Add(FeaturizationBench.Transfer(photos));
+        contenders.Add(FeaturizationBench.MlNet(photos.Entries));
+        jpeg = await FeaturizationBench.InterleavedAsync(contenders, settings.Repetitions, Log);
+    }
+    finally
+    {
+        contenders.ForEach(c => c.Dispose());
+    }
+
+    var transfer = png["transfer"];
+    var mlnet = png["mlnet"];
+    var raw = FeaturizationBench.RawOrtBatches.ToDictionary(b => b, b => png[$"raw_ort_b{b}"]);
+    int best = raw.MaxBy(kv => kv.Value.MedianPerSecond).Key;
+    var transferPhotos = jpeg["transfer"];
+    var mlnetPhotos = jpeg["mlnet"];
+    double t = transfer.MedianPerSecond, m = mlnet.MedianPerSecond, o = raw[best].MedianPerSecond;
+    report.Set("featurize_images_per_s", t);
+    report.Set("mlnet_images_per_s", m);
+    report.Set("raw_ort_images_per_s", o);
+    report.Details["featurization"] = new JsonObject
+    {
+        ["png_28x28"] = new JsonObject
+        {
+            ["transfer"] = With(transfer.ToJson(), "options", "FeaturizerOptions defaults (batch 8, intra-op threads = cores, decode threads = cores, CenterCrop), no cache"),
+            ["mlnet"] = With(mlnet.ToJson(), "pipeline", "LoadImages → ResizeImages(224, Fill) → ExtractPixels → DnnFeaturizeImage(ResNet18), Features read with a row cursor"),
+            ["raw_ort"] = FeaturizationBench.RawOrtJson(raw, best),
+            ["transfer_vs_mlnet"] = Stats.Round(t / m, 3),
+            ["transfer_vs_raw_ort"] = Stats.Round(t / o, 3),
+            ["mlnet_vs_raw_ort"] = Stats.Round(m / o, 3),
+        },
+        ["jpeg_640x480"] = new JsonObject
+        {
+            ["transfer"] = transferPhotos.ToJson(),
+            ["mlnet"] = mlnetPhotos.ToJson(),
+            ["transfer_vs_mlnet"] = Stats.Round(transferPhotos.MedianPerSecond / mlnetPhotos.MedianPerSecond, 3),
+            ["transfer_vs_raw_ort"] = Stats.Round(transferPhotos.MedianPerSecond / o, 3),
+        },
+    };
+    report.Row("featurize", $"Transfer, {pngs.Count} PNG 28×28", $"{t:F1} images/s");
+    report.Row("featurize", "ML.NET DnnFeaturizeImage, same PNGs", $"{m:F1} images/s");
+    report.Row("featurize", $"raw ORT (2 threads), best batch {best}", $"{o:F1} images/s ({string.Join(", ", raw.Select(kv => $"b{kv.Key} {kv.Value.MedianPerSecond:F1}"))})");
+    report.Row("featurize", "Transfer / ML.NET; Transfer / raw ORT", $"{t / m:F2}×; {t / o:F2}×");
+    report.Row("featurize", $"Transfer, {photos.Count} JPEG 640×480", $"{transferPhotos.MedianPerSecond:F1} images/s");
+    report.Row("featurize", "ML.NET, same JPEGs", $"{mlnetPhotos.MedianPerSecond:F1} images/s ({transferPhotos.MedianPerSecond / mlnetPhotos.MedianPerSecond:F2}× Transfer/ML.NET)");
+}
+catch (Exception e) when (Fail("featurization", e))
+{
+}
+
+string modelPath = Path.Combine(data.Root, "model.zip");
+var train = data.PngSet(settings.CacheTrainImages);
+var test = data.PngSet(settings.CacheTestImages, skip: settings.CacheTrainImages);
+try
+{
+    // 2. End-to-end training on an empty bottleneck cache, then on the filled one.
+    Log($"Training end to end: {train.Count} train + {test.Count} test PNGs, cold then warm cache");
+    var (cold, warm) = await CacheBench.MeasureAsync(train, test, Path.Combine(data.Root, "cache"), modelPath);
+    double speedup = cold.Seconds / warm.Seconds;
+    report.Set("warm_vs_cold_speedup", speedup);
+    report.Details["training"] = new JsonObject
+    {
+        ["pipeline"] = "TransferPipeline.For(train).CacheBottlenecks(fresh temp folder).TestOn(test).Build().RunAsync(): featurize, L-BFGS head, evaluate",
+        ["train_images"] = train.Count,
+        ["test_images"] = test.Count,
+        ["cold"] = CacheBench.ToJson(cold),
+        ["warm"] = CacheBench.ToJson(warm),
+        ["warm_vs_cold_speedup"] = Stats.Round(speedup, 3),
+        ["featurize_warm_vs_cold_speedup"] = Stats.Round(cold.FeaturizeSeconds / warm.FeaturizeSeconds, 3),
+    };
+    report.Row("training", $"cold cache, {train.Count}+{test.Count} images", $"{cold.Seconds:F2} s (featurize {cold.FeaturizeSeconds:F2} s, head {cold.TrainSeconds:F2} s)");
+    report.Row("training", "warm cache, same images", $"{warm.Seconds:F2} s (featurize {warm.FeaturizeSeconds:F2} s, head {warm.TrainSeconds:F2} s)");
+    report.Row("training", "warm vs cold speedup", $"{speedup:F2}× end to end, {cold.FeaturizeSeconds / warm.FeaturizeSeconds:F1}× featurization");
+}
+catch (Exception e) when (Fail("training", e))
+{
+}
+
+try
+{
+    // 3. Head training on N × 512 features (synthetic copies of real ones).
+    if (realFeatures is null)
+    {
+        throw new InvalidOperationException("No real features (the featurization section failed).");
+    }
+
+    Log($"Head training: L-BFGS on {settings.HeadRows} × 512 (copies of {realFeatures.Count} real feature vectors with jitter)");
+    var (seconds, accuracy) = HeadBench.Measure(realFeatures, BenchData.ClassNames, settings.HeadRows, settings.HeadRepetitions);
+    report.Details["head_training"] = HeadBench.ToJson(seconds, settings.HeadRows, realFeatures.Count, accuracy);
+    report.Row("head", $"L-BFGS, {settings.HeadRows} × 512 (synthetic: jittered copies of {realFeatures.Count} real rows)", $"{Stats.Median(seconds):F2} s");
+}
+catch (Exception e) when (Fail("head training", e))
+{
+}
+
+try
+{
+    // 4. Prediction latency and batch throughput on the saved model.
+    if (!File.Exists(modelPath))
+    {
+        throw new InvalidOperationException("No saved model (the training section failed).");
+    }
+
+    var images = test.Entries;
+    Log($"Prediction: {settings.LatencySamples} single predictions each (after 5 warm-up), batch of {settings.BatchPredictImages}");
+    var latencies = PredictionBench.InterleavedLatencies(modelPath, images, settings.LatencySamples);
+    var (ours, theirs, rawOne, headOnly) = (latencies["transfer"], latencies["mlnet"], latencies["raw_ort"], latencies["head"]);
+    var batch = PredictionBench.TransferBatch(modelPath, data.PngSet(settings.BatchPredictImages).Entries, settings.Repetitions);
+    report.Set("predict_p50_ms", Stats.Percentile(ours, 50));
+    report.Set("predict_p99_ms", Stats.Percentile(ours, 99));
+    report.Set("mlnet_predict_p50_ms", Stats.Percentile(theirs, 50));
+    report.Set("raw_ort_batch1_ms", Stats.Percentile(rawOne, 50));
+    report.Details["prediction"] = new JsonObject
+    {
+        ["model"] = "the zip saved by the warm training run (TransferModel.Save, ScoringInput.ImagePath)",
+        ["transfer_predictor"] = With(PredictionBench.LatencyJson(ours), "call", "TransferModel.Load(zip).CreatePredictor().Predict(path): read, decode, ONNX, head"),
+        ["mlnet_prediction_engine"] = With(PredictionBench.LatencyJson(theirs), "call", "mlContext.Model.Load(zip) → CreatePredictionEngine<ImagePath, PredictedLabel+Score>.Predict"),
+        ["raw_ort_batch1"] = With(PredictionBench.LatencyJson(rawOne), "call", "InferenceSession.Run on one pre-decoded image, 2 intra-op threads (no decode, no head)"),
+        ["transfer_head_only"] = With(PredictionBench.LatencyJson(headOnly), "call", "TrainedHead.PredictProbabilities on one feature row (the head's share of a prediction)"),
+        ["order"] = "interleaved: each sample times Transfer, ML.NET, raw ORT and the head in turn on the same image",
+        ["transfer_predict_batch"] = With(batch.ToJson(), "call", "Predictor.PredictBatch(paths), default batch 8"),
+    };
+    report.Row("predict", "Transfer Predictor p50 / p99", $"{Stats.Percentile(ours, 50):F2} / {Stats.Percentile(ours, 99):F2} ms");
+    report.Row("predict", "ML.NET PredictionEngine p50 / p99", $"{Stats.Percentile(theirs, 50):F2} / {Stats.Percentile(theirs, 99):F2} ms");
+    report.Row("predict", "raw ORT batch 1 p50 (pre-decoded)", $"{Stats.Percentile(rawOne, 50):F2} ms");
+    report.Row("predict", "head only (TrainedHead.PredictProbabilities) p50", $"{Stats.Percentile(headOnly, 50):F2} ms");
+    report.Row("predict", $"Predictor.PredictBatch, {settings.BatchPredictImages} images", $"{batch.MedianPerSecond:F1} images/s");
+}
+catch (Exception e) when (Fail("prediction", e))
+{
+}
+
+try
+{
+    // 5. Peak working set while featurizing, one child process per count.
+    var runs = new JsonArray();
+    foreach (int count in settings.MemoryCounts)
+    {
+        Log($"Memory: featurizing {count} images in a child process");
+        var result = MemoryBench.RunChild(data.WriteList(count), TimeSpan.FromMinutes(quick ? 5 : 30));
+        runs.Add(result);
+        if (count is 5000 or 20000)
+        {
+            report.Set($"peak_ws_mb_{count}", (double)result["peak_ws_mb"]!);
+        }
+
+        report.Row("memory", $"peak working set, {count} images", MemoryBench.Describe(result));
+    }
+
+    report.Details["memory"] = new JsonObject
+    {
+        ["method"] = "child process per count (Transfer.Benchmarks memory <list>): Featurizer defaults, no cache; max of Process.PeakWorkingSet64 and Environment.WorkingSet sampled every 20 ms",
+        ["runs"] = runs,
+    };
+    if (quick)
+    {
+        report.Note("Quick run: peak_ws_mb_5000 and peak_ws_mb_20000 are not measured (null); details.memory holds a small child-process check.");
+    }
+}
+catch (Exception e) when (Fail("memory", e))
+{
+}
+
+report.Root["total_seconds"] = Stats.Round(total.Elapsed.TotalSeconds, 1);
+report.Root["failed_sections"] = failures;
+report.PrintTable();
+report.Write(outPath);
+Console.WriteLine();
+Log($"Wrote {Path.GetFullPath(outPath)}");
+data.Delete();
+return failures == 0 ? 0 : 1;
+
+bool Fail(string section, Exception e)
+{
+    failures++;
+    report.Note($"Section \"{section}\" failed: {e.GetType().Name}: {e.Message}");
+    Console.Error.WriteLine(e);
+    return true;
+}
+
+static JsonObject With(JsonObject json, string key, string value)
+{
+    json[key] = value;
+    return json;
+}
+
+static string FindRepoRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "Transfer.sln")))
+        {
+            return dir.FullName;
+        }
+    }
+
+    return Directory.GetCurrentDirectory();
+}
