@@ -4,6 +4,7 @@ using Microsoft.ML.Transforms.Image;
 using Transfer.Backbones;
 using Transfer.Featurization;
 using Transfer.Heads;
+using Transfer.Heads.Neural;
 using Transfer.Images;
 using Transfer.Models;
 using Transfer.Pipelines;
@@ -161,6 +162,45 @@ public sealed class EndToEndTests(QuickStartFixture fixture) : IClassFixture<Qui
                 using var image = MLImage.CreateFromStream(new MemoryStream(File.ReadAllBytes(entry.Path!)));
                 var output = engine.Predict(new ImageInput { Image = image });
                 Assert.Equal(predictor.Predict(entry.Path!).Label, output.PredictedLabel);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_MlpHead_SavesAModelThatPlainMlNetAndPredictorAgreeOn()
+    {
+        var train = ImageSet.FromDirectory(TestData.QuickStartTrain);
+        var head = new NeuralHeadTrainer(new MlpHead(new NeuralHeadOptions { Epochs = 30, LearningRate = 3e-4, EarlyStopping = null, ValidationFraction = 0, AllowNoValidation = true, Seed = 1 }));
+        using var result = await TransferPipeline.For(train).CacheBottlenecks(fixture.CacheDirectory).TrainHead(head).TestOn(fixture.Test).Build().RunAsync();
+        Assert.Equal(0, result.TrainFeatures.Computed); // every vector from the shared cache
+        Assert.True(result.Evaluation!.MicroAccuracy >= 0.70, $"MLP head test accuracy {result.Evaluation.MicroAccuracy:F3} < 0.70.");
+        Assert.Equal(30, result.Model.Head.History!.Epochs.Count);
+
+        string path = Path.Combine(Path.GetTempPath(), $"transfer-it-mlp-{Guid.NewGuid():N}.zip");
+        try
+        {
+            result.Model.Save(path);
+            var ml = new MLContext();
+            var engine = ml.Model.CreatePredictionEngine<PathInput, Output>(ml.Model.Load(path, out _));
+            using var loaded = TransferModel.Load(path);
+            using var predictor = loaded.CreatePredictor();
+            using var before = result.Model.CreatePredictor();
+            foreach (var entry in fixture.Test.Entries.Where((_, i) => i % 20 == 0))
+            {
+                var output = engine.Predict(new PathInput { ImagePath = entry.Path! });
+                var p = predictor.Predict(entry.Path!);
+                var q = before.Predict(entry.Path!);
+                Assert.Equal(q.Label, output.PredictedLabel);
+                Assert.Equal(q.Label, p.Label);
+                for (int k = 0; k < q.Scores.Count; k++)
+                {
+                    Assert.True(Math.Abs(q.Scores[k] - output.Score[k]) < 1e-3, $"{entry.Name} class {k}: {q.Scores[k]} vs ML.NET {output.Score[k]}");
+                    Assert.True(Math.Abs(q.Scores[k] - p.Scores[k]) < 1e-4, $"{entry.Name} class {k}: {q.Scores[k]} vs reloaded {p.Scores[k]}");
+                }
             }
         }
         finally
