@@ -67,6 +67,10 @@ using (BottleneckCache cache = BottleneckCache.Open(directory, options))
         {
             Thread.Sleep(pauseMs);
         }
+
+        // Lets a test kill the worker at a point of the work rather than of the clock.
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"batch {(start / batch) + 1}"));
+        Console.Out.Flush();
     }
 
     cache.Flush();

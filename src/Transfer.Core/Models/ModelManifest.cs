@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Transfer.Models;
 
 /// <summary>What a saved model records about how it was made (stored as <c>Transfer/manifest.json</c> inside the model zip).</summary>
-public sealed class ModelManifest
+public sealed record ModelManifest
 {
     /// <summary>Gets the manifest format version.</summary>
     public int Format { get; init; } = 1;

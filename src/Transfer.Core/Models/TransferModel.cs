@@ -127,23 +127,7 @@ public sealed class TransferModel : IDisposable
                 using var zip = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true);
                 var entry = zip.CreateEntry(ManifestEntry);
                 using var writer = entry.Open();
-                var manifest = new ModelManifest
-                {
-                    Classes = Manifest.Classes,
-                    Backbone = Manifest.Backbone,
-                    BackboneFingerprint = Manifest.BackboneFingerprint,
-                    Width = Manifest.Width,
-                    Height = Manifest.Height,
-                    FeatureLength = Manifest.FeatureLength,
-                    Preprocessing = Manifest.Preprocessing,
-                    ResizeMode = Manifest.ResizeMode,
-                    AlphaBackground = Manifest.AlphaBackground,
-                    ApplyExifOrientation = Manifest.ApplyExifOrientation,
-                    Head = Manifest.Head,
-                    HeadDescription = Manifest.HeadDescription,
-                    Input = input,
-                    CreatedUtc = Manifest.CreatedUtc,
-                };
+                var manifest = Manifest with { Input = input };
                 JsonSerializer.Serialize(writer, manifest, JsonOptions);
             }
 

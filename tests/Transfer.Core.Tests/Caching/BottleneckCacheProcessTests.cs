@@ -24,12 +24,24 @@ public sealed class BottleneckCacheProcessTests(ITestOutputHelper output) : IDis
         int previous = 0;
         for (int round = 0; round < 5; round++)
         {
-            // Kill at a random point of the work (about 1.9 s of it in all: 94 batches of 32, 20 ms each), so
-            // some rounds die while a segment is being written and renamed.
-            int delay = random.Next(100, 1000);
+            // Kill at a random point of the work (94 batches of 32; a segment of 64 is committed every 2 batches):
+            // after a random number of batches, then a random few milliseconds more, so some rounds die while a
+            // segment is being written and renamed. Counting batches, not milliseconds, keeps this independent of
+            // how fast the machine is.
+            int batches = random.Next(3, 80);
+            int delay = random.Next(0, 30);
             using (Process worker = CacheWorkerProcess.Start(cachePath, Fingerprint, Dimension, Images, SegmentSize, pauseMs: 20))
             {
                 Assert.Equal("ready", worker.StandardOutput.ReadLine());
+                int seen = 0;
+                while (seen < batches && worker.StandardOutput.ReadLine() is { } line)
+                {
+                    if (line.StartsWith("batch ", StringComparison.Ordinal))
+                    {
+                        seen++;
+                    }
+                }
+
                 Thread.Sleep(delay);
                 worker.Kill(entireProcessTree: true);
                 worker.WaitForExit();
@@ -43,7 +55,7 @@ public sealed class BottleneckCacheProcessTests(ITestOutputHelper output) : IDis
             Assert.True(stored >= previous, $"Round {round}: {stored} vectors stored, fewer than the {previous} before.");
             Assert.Equal(0, cache.Statistics.CorruptSegments);
             Assert.Equal(0, cache.Inspect().TemporaryFiles);
-            output.WriteLine($"Round {round}: killed {delay} ms into the work, {stored} vectors stored in {cache.Inspect().Segments} segments.");
+            output.WriteLine($"Round {round}: killed {delay} ms after batch {batches}, {stored} vectors stored in {cache.Inspect().Segments} segments.");
             previous = stored;
         }
 

@@ -18,34 +18,16 @@ public sealed class NeuralHeadTrainerTests
         public float[] Score { get; set; } = [];
     }
 
-    private static FeatureMatrix Blobs(int perClass, int dimension, int seed)
-    {
-        var random = new Random(seed);
-        int n = perClass * Classes.Length;
-        var values = new float[n * dimension];
-        var labels = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            labels[i] = i % Classes.Length;
-            for (int j = 0; j < dimension; j++)
-            {
-                values[(i * dimension) + j] = (float)(random.NextDouble() + (j % Classes.Length == labels[i] ? 2 : 0));
-            }
-        }
-
-        return new FeatureMatrix(values, n, dimension, labels, Classes.Length);
-    }
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void ScoringTransformer_SavedAndReloaded_MatchesInProcessPrediction(bool mlp)
     {
-        var train = Blobs(40, 12, 1);
+        var train = MlNetHeadTrainerTests.Blobs(40, 12, 1);
         var options = new NeuralHeadOptions { Epochs = 5, Seed = 3, HiddenLayers = [16] };
         NeuralHead head = mlp ? new MlpHead(options) : new SoftmaxHead(options);
         var trained = new NeuralHeadTrainer(head).Train(train, null, Classes);
-        var test = Blobs(5, 12, 2);
+        var test = MlNetHeadTrainerTests.Blobs(5, 12, 2);
         var expected = trained.PredictProbabilities(test);
 
         var ml = new MLContext(0);
