@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Transfer.Featurization;
 using Transfer.Heads;
+using Transfer.Heads.Neural;
 
 namespace Transfer.Benchmarks;
 
@@ -69,6 +70,46 @@ internal static class HeadBench
         }
 
         return (seconds, (double)correct / real.Count);
+    }
+
+    /// <summary>
+    /// Times every head on the same matrix, in one process: the default L-BFGS trainer and the neural heads at
+    /// 10 epochs (batch 32, Adam, no validation split), as issue-style "each head on N × 512 for 10 epochs".
+    /// </summary>
+    public static JsonArray MeasureEveryHead(FeatureMatrix real, IReadOnlyList<string> classes, int rows, Action<string, double> row)
+    {
+        var matrix = Synthesize(real, rows);
+        static NeuralHeadOptions TenEpochs(int[]? hidden = null)
+        {
+            var o = new NeuralHeadOptions { Epochs = 10, EarlyStopping = null, ValidationFraction = 0, AllowNoValidation = true };
+            if (hidden is not null)
+            {
+                o.HiddenLayers = hidden;
+            }
+
+            return o;
+        }
+
+        var heads = new (string Name, HeadTrainer Trainer)[]
+        {
+            ("lbfgs (default)", new MlNetHeadTrainer()),
+            ("softmax, 10 epochs", new NeuralHeadTrainer(new SoftmaxHead(TenEpochs()))),
+            ("mlp [256], 10 epochs", new NeuralHeadTrainer(new MlpHead(TenEpochs()))),
+            ("mlp [128], 10 epochs", new NeuralHeadTrainer(new MlpHead(TenEpochs([128])))),
+        };
+        var result = new JsonArray();
+        foreach (var (name, trainer) in heads)
+        {
+            trainer.Train(Synthesize(real, Math.Min(rows, 500), seed: 1), null, classes); // warm-up: JIT, first use
+            GC.Collect();
+            var clock = Stopwatch.StartNew();
+            trainer.Train(matrix, null, classes);
+            double seconds = clock.Elapsed.TotalSeconds;
+            row(name, seconds);
+            result.Add(new JsonObject { ["head"] = name, ["rows"] = rows, ["seconds"] = Stats.Round(seconds, 3) });
+        }
+
+        return result;
     }
 
     public static JsonObject ToJson(List<double> seconds, int rows, int realRows, double accuracy) => new()

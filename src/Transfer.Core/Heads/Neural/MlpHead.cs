@@ -13,7 +13,7 @@ namespace Transfer.Heads.Neural;
 public sealed class MlpHead : NeuralHead
 {
     /// <summary>Creates a multilayer perceptron head trainer.</summary>
-    /// <param name="options">The options, or <see langword="null"/> for the defaults (one hidden layer of 256 units).</param>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults (one hidden layer of 128 units).</param>
     /// <exception cref="ArgumentException">An option is invalid (for example no hidden layer); the message lists every failure.</exception>
     public MlpHead(NeuralHeadOptions? options = null)
         : base(options, requireHiddenLayers: true)
