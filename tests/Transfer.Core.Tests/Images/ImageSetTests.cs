@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using SkiaSharp;
 using Transfer.Images;
 
@@ -103,6 +104,45 @@ public sealed class ImageSetTests : IDisposable
         File.WriteAllText(Path.Combine(_root, "m.csv"), csv);
         var e = Assert.Throws<DatasetException>(() => ImageSet.FromManifest(Path.Combine(_root, "m.csv")));
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class PathRow
+    {
+        public string ImagePath { get; set; } = string.Empty;
+
+        public string Label { get; set; } = string.Empty;
+    }
+
+    private sealed class BytesRow
+    {
+        public byte[] Image { get; set; } = [];
+
+        public string Label { get; set; } = string.Empty;
+    }
+
+    [Fact]
+    public void FromDataView_PathColumnAndKeyLabel_ResolvesAgainstFolder()
+    {
+        Write("img/a.png");
+        Write("img/b.png");
+        var ml = new Microsoft.ML.MLContext(0);
+        var data = ml.Data.LoadFromEnumerable(new[] { new PathRow { ImagePath = "img/a.png", Label = "x" }, new PathRow { ImagePath = "img/b.png", Label = "y" } });
+        var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
+        var set = ImageSet.FromDataView(keyed, "ImagePath", "Label", _root);
+        Assert.Equal(["x", "y"], set.Classes);
+        Assert.Equal(Path.Combine(_root, "img", "b.png"), set.Entries[1].Path);
+    }
+
+    [Fact]
+    public void FromDataView_BytesColumn_KeepsTheBytes()
+    {
+        var png = TestImages.Png(2, 2, (_, _) => SKColors.Gray);
+        var ml = new Microsoft.ML.MLContext(0);
+        var data = ml.Data.LoadFromEnumerable(new[] { new BytesRow { Image = png, Label = "x" } });
+        var set = ImageSet.FromDataView(data, "Image", "Label");
+        Assert.Equal(png, set.Entries[0].ReadBytes().ToArray());
+        var e = Assert.Throws<DatasetException>(() => ImageSet.FromDataView(data, "Picture", "Label"));
+        Assert.StartsWith("Column \"Picture\" is not in the data view (columns: Image, Label).", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
