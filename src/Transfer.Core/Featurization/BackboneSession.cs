@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Transfer.Backbones;
+using Transfer.Images;
 
 namespace Transfer.Featurization;
 
@@ -30,6 +31,14 @@ internal sealed class BackboneSession : IDisposable
     public int FeatureLength { get; }
 
     public int PixelsPerImage { get; }
+
+    /// <summary>Reads and decodes one image into pixel slot <paramref name="slot"/> of <paramref name="pixels"/>.</summary>
+    /// <exception cref="InvalidImageException">The image cannot be read or decoded.</exception>
+    public void Decode(ImageEntry image, ImagePreprocessing preprocessing, float[] pixels, int slot)
+    {
+        var bytes = image.ReadBytes();
+        ImageDecoder.DecodeToPlanes(bytes.Span, image.Name, Width, Height, preprocessing, pixels.AsSpan(slot * PixelsPerImage, PixelsPerImage));
+    }
 
     /// <summary>Runs the graph on <paramref name="count"/> images; a set token terminates the run and throws <see cref="OperationCanceledException"/>.</summary>
     public void Run(float[] pixels, int count, float[] features, RunOptions? runOptions = null, CancellationToken token = default)

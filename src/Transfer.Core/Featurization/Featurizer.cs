@@ -15,7 +15,6 @@ namespace Transfer.Featurization;
 public sealed class Featurizer : IDisposable
 {
     private readonly BackboneSession _session;
-    private readonly int _pixelsPerImage;
     private bool _disposed;
 
     /// <summary>Creates a featurizer for a backbone.</summary>
@@ -28,7 +27,6 @@ public sealed class Featurizer : IDisposable
         Options = options ?? new FeaturizerOptions();
         Options.Validate();
         Backbone = backbone;
-        _pixelsPerImage = 4 * backbone.Width * backbone.Height;
         ModelBytes = backbone.BuildFeaturizerModel(Options.Preprocessing);
         _session = new BackboneSession(ModelBytes, backbone.Width, backbone.Height, backbone.FeatureLength, Options.IntraOpThreads);
     }
@@ -194,7 +192,7 @@ public sealed class Featurizer : IDisposable
         var free = Channel.CreateUnbounded<Batch>();
         for (int i = 0; i < 3; i++)
         {
-            free.Writer.TryWrite(new Batch(batchSize, PixelsPerImage));
+            free.Writer.TryWrite(new Batch(batchSize, _session.PixelsPerImage));
         }
 
         var producer = Task.Run(
@@ -205,7 +203,7 @@ public sealed class Featurizer : IDisposable
                     for (int start = 0; start < indices.Length; start += batchSize)
                     {
                         var batch = await free.Reader.ReadAsync(token).ConfigureAwait(false);
-                        batch.Fill(images, indices, start, Math.Min(batchSize, indices.Length - start), Options, Backbone, decodeThreads, token);
+                        batch.Fill(images, indices, start, Math.Min(batchSize, indices.Length - start), Options, _session, decodeThreads, token);
                         await full.Writer.WriteAsync(batch, token).ConfigureAwait(false);
                     }
 
@@ -279,13 +277,6 @@ public sealed class Featurizer : IDisposable
         _session.Run(pixels, count, features, runOptions, token);
     }
 
-    /// <summary>Decodes one encoded image into this featurizer's pixel layout.</summary>
-    internal void Decode(ReadOnlySpan<byte> encoded, string name, Span<float> destination) =>
-        ImageDecoder.DecodeToPlanes(encoded, name, Backbone.Width, Backbone.Height, Options.Preprocessing, destination);
-
-    /// <summary>Gets the number of floats one image's pixels take.</summary>
-    internal int PixelsPerImage => _pixelsPerImage;
-
     /// <inheritdoc />
     public void Dispose()
     {
@@ -338,7 +329,7 @@ public sealed class Featurizer : IDisposable
 
         public int DecodedCount { get; private set; }
 
-        public void Fill(IReadOnlyList<ImageEntry> images, int[] indices, int start, int count, FeaturizerOptions options, Backbone backbone, int threads, CancellationToken token)
+        public void Fill(IReadOnlyList<ImageEntry> images, int[] indices, int start, int count, FeaturizerOptions options, BackboneSession session, int threads, CancellationToken token)
         {
             Count = count;
             Array.Copy(indices, start, Indices, 0, count);
@@ -350,8 +341,7 @@ public sealed class Featurizer : IDisposable
                 _decoded[j] = false;
                 try
                 {
-                    var bytes = entry.ReadBytes();
-                    ImageDecoder.DecodeToPlanes(bytes.Span, entry.Name, backbone.Width, backbone.Height, options.Preprocessing, Pixels.AsSpan(j * _pixelsPerImage, _pixelsPerImage));
+                    session.Decode(entry, options.Preprocessing, Pixels, j);
                     _decoded[j] = true;
                 }
                 catch (InvalidImageException e) when (options.BadImagePolicy == BadImagePolicy.Skip)

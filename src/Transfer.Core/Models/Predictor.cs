@@ -26,13 +26,7 @@ public sealed class Predictor : IDisposable
         }
 
         _options = options;
-        _preprocessing = new ImagePreprocessing
-        {
-            ResizeMode = preprocessing.ResizeMode,
-            AlphaBackground = preprocessing.AlphaBackground,
-            ApplyExifOrientation = preprocessing.ApplyExifOrientation,
-            MaxPixels = options.MaxPixels,
-        };
+        _preprocessing = preprocessing with { MaxPixels = options.MaxPixels };
         _head = head;
         _session = new BackboneSession(featurizerModel, manifest.Width, manifest.Height, manifest.FeatureLength, options.IntraOpThreads);
         Classes = manifest.Classes;
@@ -108,11 +102,11 @@ public sealed class Predictor : IDisposable
                 int count = Math.Min(batch, images.Count - start);
                 if (count == 1)
                 {
-                    Decode(images[start], pixels, 0);
+                    _session.Decode(images[start], _preprocessing, pixels, 0);
                 }
                 else
                 {
-                    ParallelRunner.For(count, new ParallelOptions(), j => Decode(images[start + j], pixels, j));
+                    ParallelRunner.For(count, new ParallelOptions(), j => _session.Decode(images[start + j], _preprocessing, pixels, j));
                 }
 
                 _session.Run(pixels, count, features);
@@ -140,12 +134,6 @@ public sealed class Predictor : IDisposable
             _disposed = true;
             _session.Dispose();
         }
-    }
-
-    private void Decode(ImageEntry image, float[] pixels, int slot)
-    {
-        var bytes = image.ReadBytes();
-        ImageDecoder.DecodeToPlanes(bytes.Span, image.Name, _session.Width, _session.Height, _preprocessing, pixels.AsSpan(slot * _session.PixelsPerImage, _session.PixelsPerImage));
     }
 
     private Prediction ToPrediction(ReadOnlySpan<float> p, int top)
