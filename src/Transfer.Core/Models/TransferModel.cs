@@ -25,7 +25,7 @@ public sealed class TransferModel : IDisposable
     private readonly MLContext _ml;
     private readonly byte[] _featurizerModel;
     private readonly TrainedHead _head;
-    private readonly List<string> _tempFiles = [];
+    private string? _onnxPath; // the backbone graph on disk for ApplyOnnxModel, written once on first use
     private readonly object _gate = new();
     private bool _disposed;
 
@@ -241,11 +241,11 @@ public sealed class TransferModel : IDisposable
             }
 
             _disposed = true;
-            foreach (var f in _tempFiles)
+            if (_onnxPath is not null)
             {
                 try
                 {
-                    File.Delete(f);
+                    File.Delete(_onnxPath);
                 }
                 catch (IOException)
                 {
@@ -261,9 +261,14 @@ public sealed class TransferModel : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            onnxPath = Path.Combine(Path.GetTempPath(), $"transfer-{Guid.NewGuid():N}.onnx");
-            File.WriteAllBytes(onnxPath, _featurizerModel);
-            _tempFiles.Add(onnxPath);
+            if (_onnxPath is null)
+            {
+                string path = Path.Combine(Path.GetTempPath(), $"transfer-{Guid.NewGuid():N}.onnx");
+                File.WriteAllBytes(path, _featurizerModel);
+                _onnxPath = path;
+            }
+
+            onnxPath = _onnxPath;
         }
 
         var resize = Preprocessing.ResizeMode switch
