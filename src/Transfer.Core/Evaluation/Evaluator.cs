@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Transfer.Featurization;
@@ -56,14 +57,7 @@ public static class Evaluator
         for (int i = 0; i < n; i++)
         {
             var p = probabilities.AsSpan(i * c, c);
-            int best = 0;
-            for (int j = 1; j < c; j++)
-            {
-                if (p[j] > p[best])
-                {
-                    best = j;
-                }
-            }
+            int best = TensorPrimitives.IndexOfMax(p);
 
             rows.Add(new ScoredRow { Label = (uint)labels[i], Score = p.ToArray(), PredictedLabel = (uint)best }); // 0-based: LoadFromEnumerable stores index + 1
         }

@@ -20,11 +20,17 @@ internal static class FeatureDataView
     {
         var schema = SchemaDefinition.Create(typeof(LabelledRow));
         schema[nameof(LabelledRow.Features)].ColumnType = FeatureType(dimension);
-        var label = schema[nameof(LabelledRow.Label)];
+        DefineLabel(schema[nameof(LabelledRow.Label)], classes);
+        return ml.Data.LoadFromEnumerable(Rows(values, count, dimension, labels), schema);
+    }
+
+    /// <summary>Makes a column the <c>Label</c> key column, with the class names as its key values (so ML.NET's predictions carry them).</summary>
+    public static void DefineLabel(SchemaDefinition.Column label, IReadOnlyList<string> classes)
+    {
+        label.ColumnName = LabelColumn;
         label.ColumnType = new KeyDataViewType(typeof(uint), classes.Count);
         var names = new VBuffer<ReadOnlyMemory<char>>(classes.Count, classes.Select(c => c.AsMemory()).ToArray());
         label.AddAnnotation("KeyValues", names, new VectorDataViewType(TextDataViewType.Instance, classes.Count));
-        return ml.Data.LoadFromEnumerable(Rows(values, count, dimension, labels), schema);
     }
 
     public static IDataView CreateUnlabelled(MLContext ml, ReadOnlyMemory<float> values, int count, int dimension)

@@ -49,11 +49,7 @@ internal static class IdentitySoftmaxModel
         var values = definition.First(c => c.MemberName == nameof(Row.Values));
         values.ColumnName = column;
         values.ColumnType = FeatureDataView.FeatureType(classes.Count);
-        var label = definition.First(c => c.MemberName == nameof(Row.Label));
-        label.ColumnName = FeatureDataView.LabelColumn;
-        label.ColumnType = new KeyDataViewType(typeof(uint), classes.Count);
-        var names = new VBuffer<ReadOnlyMemory<char>>(classes.Count, classes.Select(n => n.AsMemory()).ToArray());
-        label.AddAnnotation("KeyValues", names, new VectorDataViewType(TextDataViewType.Instance, classes.Count));
+        FeatureDataView.DefineLabel(definition.First(c => c.MemberName == nameof(Row.Label)), classes);
         return ml.Data.LoadFromEnumerable(new List<Row>(), definition);
     }
 

@@ -6,7 +6,7 @@ namespace Transfer.Images;
 /// How encoded images become the backbone's input pixels: resize mode, the background transparent pixels are
 /// composited on, EXIF orientation and the decompression-bomb limit. Part of every bottleneck-cache key.
 /// </summary>
-public sealed class ImagePreprocessing
+public sealed record ImagePreprocessing
 {
     /// <summary>The default <see cref="MaxPixels"/>: 100 megapixels.</summary>
     public const long DefaultMaxPixels = 100_000_000;
