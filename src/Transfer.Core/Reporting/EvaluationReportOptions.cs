@@ -1,0 +1,64 @@
+namespace Transfer.Reporting;
+
+/// <summary>Options for <see cref="EvaluationReport"/>.</summary>
+public sealed class EvaluationReportOptions
+{
+    /// <summary>The largest <see cref="TopLossCount"/> allowed (each thumbnail is inlined in the HTML).</summary>
+    public const int MaxTopLosses = 500;
+
+    /// <summary>Gets the report's title.</summary>
+    /// <value>The default value is <c>"Evaluation report"</c>.</value>
+    public string Title { get; init; } = "Evaluation report";
+
+    /// <summary>Gets how many of the highest-loss test images the report shows as thumbnails; 0 for none.</summary>
+    /// <value>The default value is 16.</value>
+    public int TopLossCount { get; init; } = 16;
+
+    /// <summary>Gets how many of the most confused (true, predicted) class pairs the report lists; 0 for none.</summary>
+    /// <value>The default value is 10.</value>
+    public int ConfusedPairCount { get; init; } = 10;
+
+    /// <summary>Gets the longest side of a thumbnail, in pixels (smaller images are enlarged without smoothing, so their pixels stay visible).</summary>
+    /// <value>The default value is 96.</value>
+    public int ThumbnailSize { get; init; } = 96;
+
+    /// <summary>Gets how many rows of each table <see cref="EvaluationReport.ToMarkdown"/> prints for top losses and confused pairs.</summary>
+    /// <value>The default value is 5.</value>
+    public int MarkdownRows { get; init; } = 5;
+
+    /// <summary>Checks the options and lists every problem at once.</summary>
+    /// <exception cref="ArgumentException">One or more values are invalid.</exception>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(Title))
+        {
+            errors.Add("Title must not be empty; leave it out for \"Evaluation report\".");
+        }
+
+        if (TopLossCount is < 0 or > MaxTopLosses)
+        {
+            errors.Add($"TopLossCount must be in [0, {MaxTopLosses}], was {TopLossCount}.");
+        }
+
+        if (ConfusedPairCount < 0)
+        {
+            errors.Add($"ConfusedPairCount must be 0 or more, was {ConfusedPairCount}.");
+        }
+
+        if (ThumbnailSize is < 16 or > 512)
+        {
+            errors.Add($"ThumbnailSize must be in [16, 512] pixels, was {ThumbnailSize}.");
+        }
+
+        if (MarkdownRows < 0)
+        {
+            errors.Add($"MarkdownRows must be 0 or more, was {MarkdownRows}.");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException($"Invalid Options / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
+        }
+    }
+}
