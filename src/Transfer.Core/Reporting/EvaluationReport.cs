@@ -168,7 +168,7 @@ public sealed class EvaluationReport
             int rank = 1;
             foreach (var t in TopLosses.Take(rows))
             {
-                m.AppendLine(C, $"| {rank++} | {Md(ShortName(t.Source))} | {Md(t.TrueLabel)} | {Md(t.PredictedLabel)} | {t.Confidence:P1} | {t.Loss:F2} |");
+                m.AppendLine(C, $"| {rank++} | {Md(ShortName(t.Source))} | {Md(t.TrueLabel)} | {Md(t.PredictedLabel)} | {Percent(t.Confidence)} | {t.Loss:F2} |");
             }
         }
 
@@ -351,7 +351,7 @@ public sealed class EvaluationReport
         h.Append("<table id=\"confused-pairs-table\" class=\"num\"><thead><tr><th>true class</th><th>predicted as</th><th>images</th><th>of the true class</th></tr></thead><tbody>\n");
         foreach (var p in MostConfused)
         {
-            h.Append(C, $"<tr><td class=\"label\">{Html.Encode(p.TrueLabel)}</td><td class=\"label\">{Html.Encode(p.PredictedLabel)}</td><td>{p.Count}</td><td>{p.FractionOfTrue:P1}</td></tr>\n");
+            h.Append(C, $"<tr><td class=\"label\">{Html.Encode(p.TrueLabel)}</td><td class=\"label\">{Html.Encode(p.PredictedLabel)}</td><td>{p.Count}</td><td>{Percent(p.FractionOfTrue)}</td></tr>\n");
         }
 
         h.Append("</tbody></table></section>\n");
@@ -379,7 +379,7 @@ public sealed class EvaluationReport
                     : string.Create(C, $"<img class=\"thumb\" alt=\"{Html.Encode(ShortName(t.Source))}\" src=\"{DataUri(png)}\">"));
             }
 
-            h.Append(C, $"<figcaption><div>true: <b>{Html.Encode(t.TrueLabel)}</b></div><div>predicted: <b>{Html.Encode(t.PredictedLabel)}</b> ({t.Confidence:P1})</div><div class=\"n\">p(true) {t.TrueProbability:P1} · loss {t.Loss:F2}</div><div class=\"n file\" title=\"{Html.Encode(t.Source)}\">{Html.Encode(ShortName(t.Source))}</div></figcaption></figure>\n");
+            h.Append(C, $"<figcaption><div>true: <b>{Html.Encode(t.TrueLabel)}</b></div><div>predicted: <b>{Html.Encode(t.PredictedLabel)}</b> ({Percent(t.Confidence)})</div><div class=\"n\">p(true) {Percent(t.TrueProbability)} · loss {t.Loss:F2}</div><div class=\"n file\" title=\"{Html.Encode(t.Source)}\">{Html.Encode(ShortName(t.Source))}</div></figcaption></figure>\n");
         }
 
         h.Append("</div></section>\n");
@@ -509,6 +509,8 @@ public sealed class EvaluationReport
             : string.Create(C, $"all {last.Epoch} planned epochs ran; the weights of epoch {history.BestEpoch} (dashed line) were kept");
         return string.Create(C, $"{history.Epochs.Count} epochs, {history.Epochs.Sum(x => x.Elapsed.TotalSeconds):F1} s: {stop}.");
     }
+
+    private static string Percent(double fraction) => (fraction * 100).ToString("F1", C) + "%";
 
     private static string DataUri(byte[] png) => "data:image/png;base64," + Convert.ToBase64String(png);
 

@@ -51,7 +51,7 @@ public sealed record RunManifest
     /// <summary>Gets the dataset hash (<see cref="ComputeDatasetHash"/>), or <see langword="null"/> when not computed.</summary>
     public string? DatasetHash { get; init; }
 
-    /// <summary>Gets the versions of the packages that took part, by assembly name (see <see cref="CollectPackageVersions"/>).</summary>
+    /// <summary>Gets the versions of the packages that took part, by package id (see <see cref="CollectPackageVersions"/>).</summary>
     /// <value>The default value is <see cref="CollectPackageVersions"/>'s answer when the manifest was created.</value>
     public IReadOnlyDictionary<string, string> Packages { get; init; } = CollectPackageVersions();
 
@@ -118,25 +118,26 @@ public sealed record RunManifest
     }
 
     /// <summary>Gets the versions of Transfer, ML.NET, ONNX Runtime and SkiaSharp loaded in this process (informational versions, without the commit suffix).</summary>
-    /// <returns>Assembly name → version, ordered by name.</returns>
+    /// <returns>Package id (and <c>.NET</c> for the runtime) → version, ordered by id.</returns>
     public static IReadOnlyDictionary<string, string> CollectPackageVersions()
     {
-        Type[] types =
+        // Package id → a type of the assembly it ships (MLContext lives in Microsoft.ML.Data.dll of package Microsoft.ML).
+        (string Package, Type Type)[] packages =
         [
-            typeof(RunManifest),
-            typeof(Microsoft.ML.MLContext),
-            typeof(Microsoft.ML.Data.MLImage),
-            typeof(Microsoft.ML.Transforms.Onnx.OnnxTransformer),
-            typeof(Microsoft.ML.OnnxRuntime.InferenceSession),
-            typeof(SkiaSharp.SKBitmap),
+            ("Transfer.Core", typeof(RunManifest)),
+            ("Microsoft.ML", typeof(Microsoft.ML.MLContext)),
+            ("Microsoft.ML.ImageAnalytics", typeof(Microsoft.ML.Data.MLImage)),
+            ("Microsoft.ML.OnnxTransformer", typeof(Microsoft.ML.Transforms.Onnx.OnnxTransformer)),
+            ("Microsoft.ML.OnnxRuntime", typeof(Microsoft.ML.OnnxRuntime.InferenceSession)),
+            ("SkiaSharp", typeof(SkiaSharp.SKBitmap)),
         ];
         var versions = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (Type t in types)
+        foreach (var (package, type) in packages)
         {
-            Assembly a = t.Assembly;
+            Assembly a = type.Assembly;
             string version = a.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? a.GetName().Version?.ToString() ?? "unknown";
             int plus = version.IndexOf('+', StringComparison.Ordinal);
-            versions[a.GetName().Name ?? t.FullName!] = plus < 0 ? version : version[..plus];
+            versions[package] = plus < 0 ? version : version[..plus];
         }
 
         versions[".NET"] = Environment.Version.ToString();
