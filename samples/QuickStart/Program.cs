@@ -1,11 +1,12 @@
 // QuickStart: train an image classifier on the embedded Fashion-MNIST subset with the real ResNet18,
-// evaluate it, save it, reload it with plain ML.NET and predict.
+// evaluate it, write an HTML report, save it, reload it with plain ML.NET and predict.
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Transfer.Backbones;
 using Transfer.Images;
 using Transfer.Models;
 using Transfer.Pipelines;
+using Transfer.Reporting;
 
 string data = Path.Combine(AppContext.BaseDirectory, "data");
 string modelPath = Path.Combine(args.Length > 0 ? args[0] : Path.GetTempPath(), "quickstart-fashion.zip");
@@ -23,22 +24,30 @@ var progress = new Progress<PipelineProgress>(p =>
         Console.WriteLine($"  featurizing {p.Dataset}: {f.Completed}/{f.Total} ({f.ImagesPerSecond:F0} images/s)");
     }
 });
-using var result = await TransferPipeline.For(train)
+var pipeline = TransferPipeline.For(train)
     .WithBackbone(Backbones.ResNet18)
     .TestOn(test)
-    .Build()
-    .RunAsync(progress);
+    .Build();
+using var result = await pipeline.RunAsync(progress);
 // Features are cached by image content beside the images (data/train/.bottlenecks): a second run computes none.
 int hits = result.TrainFeatures.CacheHits + result.TestFeatures!.CacheHits;
 Console.WriteLine($"Featurized in {result.FeaturizeTime.TotalSeconds:F1} s ({hits} of {train.Count + test.Count} from the bottleneck cache), head trained in {result.TrainTime.TotalSeconds:F1} s.");
 
-// 3. Metrics table and confusion matrix.
+// 3. Report: one self-contained HTML page (metrics, per-class table, confusion heat map, training curves,
+//    most confused pairs, the worst mistakes as thumbnails, dataset summary, run manifest) and a Markdown summary.
+var manifest = RunManifest.FromModel(result.Model, pipeline.Seed, RunManifest.ComputeDatasetHash(train.Entries, test.Entries),
+    [new("featurize", result.FeaturizeTime), new("train head", result.TrainTime)]);
+var report = EvaluationReport.Create(result.Evaluation!, result.TestFeatures.Images, result.Model.Head.History,
+    DatasetSummary.FromImageSets(train, test, result.Skipped), manifest);
+string reportPath = Path.ChangeExtension(modelPath, ".report.html");
+report.Write(reportPath);
 Console.WriteLine();
-Console.WriteLine(result.Evaluation!.ToTable());
+Console.WriteLine(report.ToMarkdown());
+Console.WriteLine($"Report: {reportPath}");
 
-// 4. Save as an ML.NET model zip (written atomically).
+// 4. Save as an ML.NET model zip (written atomically), with the run manifest as JSON beside it.
 result.Model.Save(modelPath);
-Console.WriteLine($"Saved {modelPath} ({new FileInfo(modelPath).Length / 1e6:F1} MB).");
+Console.WriteLine($"Saved {modelPath} ({new FileInfo(modelPath).Length / 1e6:F1} MB) and {manifest.SaveBesideModel(modelPath)}.");
 
 // 5. Reload with plain ML.NET: no Transfer code is needed to score.
 var ml = new MLContext();

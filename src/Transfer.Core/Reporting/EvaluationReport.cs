@@ -520,13 +520,13 @@ public sealed class EvaluationReport
 
     private static string CountOrNotChecked(int? count, string unit) => count is { } n ? string.Create(C, $"{n} {unit}{(n == 1 ? string.Empty : "s")}") : "not checked";
 
-    /// <summary>Escapes the characters that break a Markdown table cell or start markup.</summary>
+    /// <summary>Escapes the characters that break a Markdown table cell or start markup; '_' stays as is (GitHub Markdown ignores it inside words, and terminals show it raw).</summary>
     private static string Md(string text)
     {
         var sb = new StringBuilder(text.Length);
         foreach (char ch in text)
         {
-            if (ch is '|' or '\\' or '*' or '_' or '`' or '[' or ']' or '<' or '>')
+            if (ch is '|' or '\\' or '*' or '`' or '<' or '>')
             {
                 sb.Append('\\');
             }

@@ -159,7 +159,8 @@ internal static class ReportCharts
             canvas.DrawLine(X(markedEpoch), top, X(markedEpoch), top + plotH, marker);
         }
 
-        float legendX = left + plotW - 8;
+        // The legend sits in the title row, right-aligned, so it never covers a line.
+        float legendX = width - right;
         tickText.TextAlign = SKTextAlign.Right;
         for (int s = 0; s < series.Count; s++)
         {
@@ -191,9 +192,15 @@ internal static class ReportCharts
             }
 
             canvas.DrawPath(path, pen);
-            float ly = top + 12 + (s * 16);
-            canvas.DrawText(line.Name, legendX - 26, ly + 4, tickText);
+        }
+
+        for (int s = series.Count - 1; s >= 0; s--)
+        {
+            using var pen = new SKPaint { Color = series[s].Color, StrokeWidth = 2, IsAntialias = true };
+            const float ly = 18;
             canvas.DrawLine(legendX - 20, ly, legendX, ly, pen);
+            canvas.DrawText(series[s].Name, legendX - 26, ly + 4, tickText);
+            legendX -= 26 + tickText.MeasureText(series[s].Name) + 14;
         }
 
         return Encode(bitmap);

@@ -220,7 +220,7 @@ public sealed class EvaluationReportTests : IDisposable
 
         Assert.Contains("| micro-accuracy | macro-accuracy | log-loss | log-loss reduction | top-3 accuracy |", md);
         Assert.Contains("| dög\\|猫 | 0.500 | 0.333 | 0.400 | 3 |", md);
-        Assert.Contains("| 1 | img5\\_1.png | dög\\|猫 | plain | 98.0% | 4.61 |", md);
+        Assert.Contains("| 1 | img5_1.png | dög\\|猫 | plain | 98.0% | 4.61 |", md);
         Assert.Contains("Most confused (true → predicted): \\<b\\>cat\\</b\\> & co → dög\\|猫 (1)", md);
         Assert.Contains("Dataset: 15 train / 9 test images; 0 skipped; duplicates: not checked", md);
         Assert.Contains("Run: ResNet18 (ffffffffffff…), head LbfgsMaximumEntropy, seed 42", md);
