@@ -206,11 +206,11 @@ internal static class ReportCharts
         return Encode(bitmap);
     }
 
-    /// <summary>Picks about <paramref name="count"/> round tick values (1, 2, 5 × 10ⁿ steps) covering [min, max].</summary>
+    /// <summary>Picks round tick values about <paramref name="count"/> intervals apart (1, 2, 5 × 10ⁿ steps) covering [min, max].</summary>
     internal static double[] NiceTicks(double min, double max, int count)
     {
         double span = max - min;
-        double rough = span / Math.Max(1, count - 1);
+        double rough = span / Math.Max(1, count);
         double magnitude = Math.Pow(10, Math.Floor(Math.Log10(rough)));
         double step = NiceSteps.Select(m => m * magnitude).First(s => s >= rough);
         double first = Math.Floor(min / step) * step;
