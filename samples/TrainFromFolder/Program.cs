@@ -34,7 +34,7 @@ try
     // 2. Images: every sub-folder is a class; hidden and non-image files are skipped and reported.
     var images = ImageSet.FromDirectory(options.Folder);
     var test = options.TestFolder is null ? null : ImageSet.FromDirectory(options.TestFolder);
-    AnsiConsole.MarkupLineInterpolated($"[bold]{images.Count}[/] images in [bold]{images.Classes.Count}[/] classes from {images.Root}: {string.Join(", ", images.Classes)}");
+    Console.WriteLine($"{images.Count} images in {images.Classes.Count} classes from {images.Root}: {string.Join(", ", images.Classes)}");
 
     // 3. Pipeline: ResNet18 features (cached by image content) → the chosen head → evaluation on held-out images.
     var builder = TransferPipeline.For(images).WithBackbone(Backbones.ResNet18).TrainHead(options.CreateHead());
@@ -56,10 +56,10 @@ try
         });
     using var _ = result;
     int hits = result.TrainFeatures.CacheHits + (result.TestFeatures?.CacheHits ?? 0);
-    AnsiConsole.MarkupLineInterpolated($"Featurized in {result.FeaturizeTime.TotalSeconds:F1} s ({hits} from the bottleneck cache), head trained in {result.TrainTime.TotalSeconds:F1} s.");
+    Console.WriteLine($"Featurized in {result.FeaturizeTime.TotalSeconds:F1} s ({hits} from the bottleneck cache), head trained in {result.TrainTime.TotalSeconds:F1} s.");
     foreach (var skipped in result.Skipped)
     {
-        AnsiConsole.MarkupLineInterpolated($"[yellow]skipped[/] {skipped.Source}: {skipped.Reason}");
+        Console.WriteLine($"skipped {skipped.Source}: {skipped.Reason}");
     }
 
     // 5. Save the model (an ML.NET zip, written atomically).
@@ -82,7 +82,7 @@ try
     }
     else
     {
-        AnsiConsole.MarkupLine("No test images (--test-fraction 0): the model was not evaluated.");
+        Console.WriteLine("No test images (--test-fraction 0): the model was not evaluated.");
     }
 
     string metricsPath = Path.GetFullPath(options.Metrics ?? Path.ChangeExtension(modelPath, ".metrics.json"));
@@ -110,8 +110,8 @@ try
         skipped = result.Skipped.Select(s => new { source = s.Source, reason = s.Reason }),
     };
     await File.WriteAllTextAsync(metricsPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
-    AnsiConsole.MarkupLineInterpolated($"Model: {modelPath} ({new FileInfo(modelPath).Length / 1e6:F1} MB)");
-    AnsiConsole.MarkupLineInterpolated($"Metrics: {metricsPath}");
+    Console.WriteLine($"Model: {modelPath} ({new FileInfo(modelPath).Length / 1e6:F1} MB)");
+    Console.WriteLine($"Metrics: {metricsPath}");
     return 0;
 }
 catch (Exception e) when (e is DatasetException or InvalidImageException or ArgumentException or IOException or UnauthorizedAccessException)

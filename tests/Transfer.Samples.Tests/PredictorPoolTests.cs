@@ -51,11 +51,16 @@ public sealed class PredictorPoolTests(SamplesFixture fixture)
         using var model = TransferModel.Load(fixture.ModelPath);
         using var pool = new PredictorPool(model, size: 1);
         using var release = new ManualResetEventSlim();
-        var busy = pool.RunAsync(p =>
+        using var started = new ManualResetEventSlim();
+
+        // RunAsync runs the work on the caller's thread once a predictor is free, so hold the only one from another thread.
+        var busy = Task.Run(() => pool.RunAsync(p =>
         {
+            started.Set();
             release.Wait();
             return p.Classes.Count;
-        });
+        }));
+        Assert.True(started.Wait(TimeSpan.FromMinutes(1)));
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pool.PredictAsync(fixture.Images[0].Path, cancellationToken: cancel.Token));
