@@ -74,7 +74,10 @@ public sealed class PredictorPool : IDisposable
         return RunAsync(p => p.Predict(imagePath, top), cancellationToken);
     }
 
-    /// <summary>Runs work on a free predictor, waiting for one if all are busy; the predictor is returned to the pool afterwards.</summary>
+    /// <summary>
+    /// Runs work on a free predictor, waiting for one if all are busy; the predictor is returned to the pool afterwards.
+    /// The work runs on the calling thread once a predictor is free (prediction is CPU-bound; no thread hop is added).
+    /// </summary>
     /// <typeparam name="T">The work's result.</typeparam>
     /// <param name="work">The work; it must not keep the predictor after it returns.</param>
     /// <param name="cancellationToken">Stops the wait for a free predictor.</param>
