@@ -36,6 +36,9 @@ internal sealed class ImageBytesDecoder : CustomMappingFactory<ImageBytesDecoder
             throw new InvalidImageException("image bytes column", "the row holds no bytes (LoadRawImageBytes gives an empty vector when a file is missing or empty). Remove the row or fix the file.");
         }
 
+        // The previous row's image is done with (as ML.NET's LoadImages disposes its previous image).
+        output.TransferImage?.Dispose();
+        output.TransferImage = null;
         try
         {
             output.TransferImage = MLImage.CreateFromStream(new MemoryStream(bytes, writable: false));

@@ -69,6 +69,18 @@ public sealed class TransferImageClassificationTrainerTests
 
         Assert.Contains(before, p => p.Label == "Bag");
         Assert.True(schema.GetColumnOrNull("Image").HasValue);
+
+        // Bytes that are not an image: an error that says so, not a silent skip.
+        var engine = ml2.Model.CreatePredictionEngine<BytesInput, Prediction>(loaded);
+        var error = Record.Exception(() => engine.Predict(new BytesInput { Image = "not an image"u8.ToArray() }));
+        var inner = error;
+        while (inner is not null && inner is not Transfer.Images.InvalidImageException)
+        {
+            inner = inner.InnerException;
+        }
+
+        Assert.True(inner is not null, $"Expected an InvalidImageException, got {error}");
+        Assert.Contains("12 bytes that are not a decodable image (starts with 6E6F7420616E2069)", inner!.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -229,6 +241,11 @@ public sealed class TransferImageClassificationTrainerTests
         public string ImagePath { get; set; } = string.Empty;
 
         public string Label { get; set; } = string.Empty;
+    }
+
+    private sealed class BytesInput
+    {
+        public byte[] Image { get; set; } = [];
     }
 
     private sealed class Prediction
