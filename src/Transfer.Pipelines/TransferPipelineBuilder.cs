@@ -1,6 +1,7 @@
 using Transfer.Backbones;
 using Transfer.Featurization;
 using Transfer.Heads;
+using Transfer.Heads.Neural;
 using Transfer.Images;
 
 namespace Transfer.Pipelines;
@@ -16,6 +17,8 @@ public sealed class TransferPipelineBuilder
     private ImagePreprocessing _preprocessing = ImagePreprocessing.Default;
     private FeaturizerOptions _featurizerOptions = new();
     private HeadTrainer? _head;
+    private Action<NeuralHeadOptions>? _configureHead;
+    private bool _fromCache;
     private ImageSet? _test;
     private double _testFraction = 0.2;
     private int _seed = 42;
@@ -75,14 +78,54 @@ public sealed class TransferPipelineBuilder
         return this;
     }
 
+    /// <summary>
+    /// Trains from features already in a bottleneck cache, without running the backbone on any image: each image is
+    /// found by the SHA-256 of its bytes (renamed or moved files still match; an edited file does not), under the
+    /// fingerprint of this pipeline's backbone and preprocessing. The labels come from the image set (the cache holds
+    /// none). <see cref="TransferPipeline.RunAsync"/> fails before training, naming the images not in the cache, if any is missing.
+    /// </summary>
+    /// <param name="directory">The cache folder a previous run (or <see cref="TransferPipeline.FeaturizeAsync"/>) filled.</param>
+    /// <returns>This builder.</returns>
+    public TransferPipelineBuilder FromCache(string directory)
+    {
+        CacheBottlenecks(directory);
+        _fromCache = true;
+        return this;
+    }
+
     /// <summary>Trains the head with the given trainer (default: <see cref="MlNetHeadTrainer"/> with L-BFGS maximum entropy).</summary>
     /// <param name="trainer">The head trainer.</param>
     /// <returns>This builder.</returns>
     public TransferPipelineBuilder TrainHead(HeadTrainer trainer)
     {
         _head = trainer ?? throw new ArgumentNullException(nameof(trainer));
+        _configureHead = null;
         return this;
     }
+
+    /// <summary>
+    /// Trains a neural head configured in place: an <see cref="MlpHead"/>, or a <see cref="SoftmaxHead"/> when
+    /// <see cref="NeuralHeadOptions.HiddenLayers"/> is set empty. The options are checked at <see cref="Build"/>.
+    /// </summary>
+    /// <param name="configure">Sets the options, e.g. <c>o => { o.Epochs = 30; o.ValidationFraction = 0.2; }</c>.</param>
+    /// <returns>This builder.</returns>
+    public TransferPipelineBuilder TrainHead(Action<NeuralHeadOptions> configure)
+    {
+        _configureHead = configure ?? throw new ArgumentNullException(nameof(configure));
+        _head = null;
+        return this;
+    }
+
+    /// <summary>Evaluates on a separate test set (the same as <see cref="TestOn"/>).</summary>
+    /// <param name="test">The test images; their labels must be among the training classes.</param>
+    /// <returns>This builder.</returns>
+    public TransferPipelineBuilder Evaluate(ImageSet test) => TestOn(test);
+
+    /// <summary>Evaluates on a stratified fraction of the images held out from training (the same as <see cref="TestFraction"/>).</summary>
+    /// <param name="fraction">The fraction, in [0, 1).</param>
+    /// <param name="seed">The split's seed.</param>
+    /// <returns>This builder.</returns>
+    public TransferPipelineBuilder Evaluate(double fraction, int seed = 42) => TestFraction(fraction, seed);
 
     /// <summary>Evaluates on a separate test set (instead of a fraction of the images).</summary>
     /// <param name="test">The test images; their labels must be among the training classes.</param>
@@ -157,6 +200,34 @@ public sealed class TransferPipelineBuilder
             errors.Add(e.Message);
         }
 
+        HeadTrainer? head = _head;
+        if (_configureHead is not null)
+        {
+            var options = new NeuralHeadOptions();
+            try
+            {
+                _configureHead(options);
+                head = new NeuralHeadTrainer(options.HiddenLayers is { Count: 0 } ? new SoftmaxHead(options) : new MlpHead(options));
+            }
+            catch (ArgumentException e)
+            {
+                // NeuralHeadOptions lists its problems one per "- " line after a heading.
+                errors.AddRange(e.Message.Split('\n').Skip(1).Select(line => "TrainHead: " + line.TrimStart('-', ' ')));
+            }
+        }
+
+        if (_fromCache)
+        {
+            if (_cacheDisabled)
+            {
+                errors.Add("FromCache and WithoutBottleneckCache exclude each other; remove one.");
+            }
+            else if (!Directory.Exists(_cacheDirectory))
+            {
+                errors.Add($"FromCache: the cache folder \"{Path.GetFullPath(_cacheDirectory!)}\" does not exist. Fill it first with CacheBottlenecks(folder), or FeaturizeAsync.");
+            }
+        }
+
         if (errors.Count > 0)
         {
             throw new ArgumentException($"Invalid pipeline / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
@@ -164,6 +235,6 @@ public sealed class TransferPipelineBuilder
 
         _built = true;
         string? cache = _cacheDisabled ? null : _cacheDirectory ?? (_images.Root is { } root ? Caching.BottleneckCache.GetDefaultDirectory(root) : null);
-        return new TransferPipeline(_images, _backbone ?? Backbones.Backbones.ResNet18, featurizerOptions, _head ?? new MlNetHeadTrainer(), _test, _testFraction, _seed, cache);
+        return new TransferPipeline(_images, _backbone ?? Backbones.Backbones.ResNet18, featurizerOptions, head ?? new MlNetHeadTrainer(), _test, _testFraction, _seed, cache, _fromCache);
     }
 }

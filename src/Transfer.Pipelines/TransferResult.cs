@@ -1,5 +1,7 @@
+using Transfer.Caching;
 using Transfer.Evaluation;
 using Transfer.Featurization;
+using Transfer.Heads.Neural;
 using Transfer.Images;
 using Transfer.Models;
 
@@ -8,8 +10,11 @@ namespace Transfer.Pipelines;
 /// <summary>What a pipeline run produced: the model, its evaluation, and what happened on the way. Dispose it to release the model.</summary>
 public sealed class TransferResult : IDisposable
 {
-    internal TransferResult(TransferModel model, EvaluationResult? evaluation, FeaturizationResult train, FeaturizationResult? test, IReadOnlyList<SkippedImage> skipped, TimeSpan featurizeTime, TimeSpan trainTime)
+    internal TransferResult(TransferModel model, EvaluationResult? evaluation, FeaturizationResult train, FeaturizationResult? test, IReadOnlyList<SkippedImage> skipped, TimeSpan featurizeTime, TimeSpan trainTime, TrainingHistory? history = null, CacheStatistics? cacheStatistics = null, string? cacheDirectory = null)
     {
+        History = history;
+        CacheStatistics = cacheStatistics;
+        CacheDirectory = cacheDirectory;
         Model = model;
         Evaluation = evaluation;
         TrainFeatures = train;
@@ -39,6 +44,15 @@ public sealed class TransferResult : IDisposable
 
     /// <summary>Gets the time spent training the head.</summary>
     public TimeSpan TrainTime { get; }
+
+    /// <summary>Gets the per-epoch metrics of a neural head (<see cref="Heads.NeuralHeadTrainer"/>), or <see langword="null"/> for ML.NET heads, which train without epochs.</summary>
+    public TrainingHistory? History { get; }
+
+    /// <summary>Gets the bottleneck cache's counters for this run (hits, misses, vectors added, segments written), or <see langword="null"/> without a cache.</summary>
+    public CacheStatistics? CacheStatistics { get; }
+
+    /// <summary>Gets the bottleneck cache folder (full path), or <see langword="null"/> without a cache.</summary>
+    public string? CacheDirectory { get; }
 
     /// <inheritdoc />
     public void Dispose() => Model.Dispose();

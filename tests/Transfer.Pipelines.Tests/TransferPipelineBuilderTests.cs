@@ -28,6 +28,43 @@ public sealed class TransferPipelineBuilderTests
     }
 
     [Fact]
+    public void Build_HeadCacheAndSplitProblems_ListsEachExactly()
+    {
+        var single = ImageSet.FromEntries([ImageEntry.FromBytes(new byte[] { 1 }, "a", "a1")]);
+        string missing = Path.Combine(Path.GetTempPath(), "transfer-no-such-cache-" + Guid.NewGuid().ToString("N"));
+        var e = Assert.Throws<ArgumentException>(() => TransferPipeline.For(single)
+            .TestFraction(1.5)
+            .TrainHead(o => { o.Epochs = 0; o.Dropout = 1; })
+            .FromCache(missing)
+            .Build());
+        Assert.Equal(
+            string.Join(Environment.NewLine, [
+                "Invalid pipeline / Validation Errors:",
+                "The image set has 1 class(es) (a); a classifier needs at least two. Add a folder of images for each class.",
+                "TestFraction must be in [0, 1), was 1.5.",
+                "TrainHead: Epochs must be at least 1, was 0.",
+                "TrainHead: Dropout must be in [0, 1), was 1.",
+                $"FromCache: the cache folder \"{missing}\" does not exist. Fill it first with CacheBottlenecks(folder), or FeaturizeAsync.",
+            ]),
+            e.Message);
+    }
+
+    [Fact]
+    public void Build_FromCacheWithoutCache_IsRejected()
+    {
+        var e = Assert.Throws<ArgumentException>(() => TransferPipeline.For(TwoClasses()).FromCache(Path.GetTempPath()).WithoutBottleneckCache().Build());
+        Assert.Equal($"Invalid pipeline / Validation Errors:{Environment.NewLine}FromCache and WithoutBottleneckCache exclude each other; remove one.", e.Message);
+    }
+
+    [Fact]
+    public void Build_TrainHeadOptions_BuildsSoftmaxOrMlp()
+    {
+        Assert.Equal("softmax", TransferPipeline.For(TwoClasses()).WithoutBottleneckCache().TrainHead(o => o.HiddenLayers = []).Build().Head.Name);
+        Assert.Equal("mlp", TransferPipeline.For(TwoClasses()).WithoutBottleneckCache().TrainHead(o => o.Epochs = 3).Build().Head.Name);
+        Assert.Equal("lbfgs", TransferPipeline.For(TwoClasses()).WithoutBottleneckCache().Build().Head.Name);
+    }
+
+    [Fact]
     public void Build_TwiceOnOneBuilder_Throws()
     {
         var builder = TransferPipeline.For(TwoClasses()).WithoutBottleneckCache();

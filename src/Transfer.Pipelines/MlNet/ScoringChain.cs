@@ -1,0 +1,142 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
+using Microsoft.ML.Transforms.Image;
+using Transfer.Backbones;
+using Transfer.Featurization;
+using Transfer.Heads;
+
+namespace Transfer.Pipelines.MlNet;
+
+/// <summary>
+/// Builds the drop-in's scoring chain from ML.NET's own transforms: copy the bytes column → decode
+/// (<see cref="ImageBytesDecoder"/>) → <c>ResizeImages</c> → <c>ExtractPixels</c> → <c>ApplyOnnxModel</c> (the backbone
+/// graph) → the head's ML.NET transformers (key <c>PredictedLabel</c>, no key-to-value step) → drop the intermediates.
+/// </summary>
+internal static class ScoringChain
+{
+    public const string FeaturesColumn = BackboneGraph.FeaturesName;
+
+    public static ITransformer Build(MLContext ml, DataViewSchema inputSchema, string imageColumn, Featurizer featurizer, TrainedHead head, string scoreColumn, string predictedLabelColumn)
+    {
+        // An empty view with the input's schema: every step below is fitted on the schema only.
+        IDataView data = new EmptyDataView(inputSchema);
+        var steps = new List<ITransformer>();
+        ITransformer Add(ITransformer t)
+        {
+            steps.Add(t);
+            data = t.Transform(data);
+            return t;
+        }
+
+        Add(ml.Transforms.CopyColumns(ImageBytesDecoder.BytesColumn, imageColumn).Fit(data));
+        Add(ml.Transforms.CustomMapping(new ImageBytesDecoder().GetMapping(), ImageBytesDecoder.ContractName).Fit(data));
+        var backbone = featurizer.Backbone;
+        Add(ml.Transforms.ResizeImages(ImageBytesDecoder.ImageColumn, backbone.Width, backbone.Height, ImageBytesDecoder.ImageColumn, ImageResizingEstimator.ResizingKind.Fill).Fit(data));
+        Add(ml.Transforms.ExtractPixels(BackboneGraph.PixelsName, ImageBytesDecoder.ImageColumn, ImagePixelExtractingEstimator.ColorBits.All, ImagePixelExtractingEstimator.ColorsOrder.ARGB).Fit(data));
+
+        // ApplyOnnxModel reads the graph from a file (again when saving); the round trip below embeds it, then the file goes.
+        string onnxPath = Path.Combine(Path.GetTempPath(), $"transfer-dropin-{Guid.NewGuid():N}.onnx");
+        File.WriteAllBytes(onnxPath, featurizer.ModelBytes);
+        try
+        {
+            Add(ml.Transforms.ApplyOnnxModel([BackboneGraph.FeaturesName], [BackboneGraph.PixelsName], onnxPath).Fit(data));
+            var headSteps = Flatten(head.ScoringTransformer).ToList();
+            while (headSteps.Count > 0 && headSteps[^1] is KeyToValueMappingTransformer)
+            {
+                headSteps.RemoveAt(headSteps.Count - 1); // ImageClassificationTrainer's PredictedLabel is a key; the user maps it back.
+            }
+
+            foreach (var step in headSteps)
+            {
+                Add(step);
+            }
+
+            if (scoreColumn != "Score" || predictedLabelColumn != "PredictedLabel")
+            {
+                Add(ml.Transforms.CopyColumns(scoreColumn, "Score").Append(ml.Transforms.CopyColumns(predictedLabelColumn, "PredictedLabel")).Fit(data));
+            }
+
+            var drop = new List<string> { ImageBytesDecoder.BytesColumn, ImageBytesDecoder.ImageColumn, BackboneGraph.PixelsName };
+            drop.AddRange(data.Schema.Select(c => c.Name).Where(n => n == NeuralHeadTrainer.LogProbabilitiesColumn));
+            if (scoreColumn != "Score")
+            {
+                drop.Add("Score");
+            }
+
+            if (predictedLabelColumn != "PredictedLabel")
+            {
+                drop.Add("PredictedLabel");
+            }
+
+            Add(ml.Transforms.DropColumns([.. drop.Distinct(StringComparer.Ordinal)]).Fit(data));
+            var chain = new TransformerChain<ITransformer>([.. steps]);
+
+            // Save and load once: proves the chain serialises, and the loaded ONNX transformer owns its own copy of the graph.
+            using var buffer = new MemoryStream();
+            ml.Model.Save(chain, null, buffer);
+            buffer.Position = 0;
+            return ml.Model.Load(buffer, out _);
+        }
+        finally
+        {
+            try
+            {
+                File.Delete(onnxPath);
+            }
+            catch (IOException)
+            {
+                // Still mapped by ONNX Runtime on some systems; the OS temp cleaner takes it.
+            }
+        }
+    }
+
+    private static IEnumerable<ITransformer> Flatten(ITransformer transformer)
+    {
+        if (transformer is IEnumerable<ITransformer> chain)
+        {
+            foreach (var inner in chain)
+            {
+                foreach (var t in Flatten(inner))
+                {
+                    yield return t;
+                }
+            }
+        }
+        else
+        {
+            yield return transformer;
+        }
+    }
+
+    /// <summary>A data view with a schema and no rows.</summary>
+    private sealed class EmptyDataView(DataViewSchema schema) : IDataView
+    {
+        public bool CanShuffle => false;
+
+        public DataViewSchema Schema { get; } = schema;
+
+        public long? GetRowCount() => 0;
+
+        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => new EmptyCursor(Schema);
+
+        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => [new EmptyCursor(Schema)];
+    }
+
+    private sealed class EmptyCursor(DataViewSchema schema) : DataViewRowCursor
+    {
+        public override DataViewSchema Schema { get; } = schema;
+
+        public override long Position => -1;
+
+        public override long Batch => 0;
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => throw new InvalidOperationException("An empty view has no rows to read.");
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() => throw new InvalidOperationException("An empty view has no rows to read.");
+
+        public override bool IsColumnActive(DataViewSchema.Column column) => true;
+
+        public override bool MoveNext() => false;
+    }
+}
