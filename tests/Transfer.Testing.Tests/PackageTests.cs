@@ -26,8 +26,8 @@ public sealed class PackageTests(ITestOutputHelper output)
             string feed = Path.Combine(work, "feed");
             foreach (string project in Packed)
             {
-                // --no-build: the projects were built for this test run (this project references them); packing must not rebuild them under the running tests.
-                Run("dotnet", ["pack", RepositoryFiles.Combine("src", project, project + ".csproj"), "--no-build", "-c", Configuration, "-o", feed, $"-p:Version={version}", "-nologo"], RepositoryFiles.Root, TimeSpan.FromMinutes(5));
+                // --no-build --no-restore: the projects were built and restored for this test run (this project references them); packing must not rebuild them or rewrite their obj/ under the running tests.
+                Run("dotnet", ["pack", RepositoryFiles.Combine("src", project, project + ".csproj"), "--no-build", "--no-restore", "-c", Configuration, "-o", feed, $"-p:Version={version}", "-nologo"], RepositoryFiles.Root, TimeSpan.FromMinutes(5));
                 Assert.True(File.Exists(Path.Combine(feed, $"{project}.{version}.nupkg")), $"{project}.{version}.nupkg was not written to {feed}.");
             }
 
@@ -63,9 +63,14 @@ public sealed class PackageTests(ITestOutputHelper output)
                 """);
             File.Copy(RepositoryFiles.Combine("tests", "Transfer.Testing.Tests", "ReadmeExample.cs"), Path.Combine(app, "ReadmeExample.cs"));
 
-            string log = Run("dotnet", ["test", Path.Combine(app, "MyApp.Tests.csproj"), "-nologo", "--logger", "console;verbosity=normal"], app, TimeSpan.FromMinutes(8));
-            Assert.Contains("Passed MyApp.Tests.ClassifierPipelineTests.Pipeline_OnSyntheticShapes_LearnsThemAndReloadsTheSame", log, StringComparison.Ordinal);
-            Assert.Contains("Failed:     0, Passed:     1", log, StringComparison.Ordinal);
+            string results = Path.Combine(app, "results");
+            string log = Run("dotnet", ["test", Path.Combine(app, "MyApp.Tests.csproj"), "-nologo", "--logger", "trx;LogFileName=result.trx", "--results-directory", results], app, TimeSpan.FromMinutes(8));
+            var trx = XDocument.Load(Path.Combine(results, "result.trx"));
+            XNamespace ns = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
+            var counters = trx.Descendants(ns + "Counters").Single();
+            var outcome = trx.Descendants(ns + "UnitTestResult").Select(r => $"{(string?)r.Attribute("testName")}: {(string?)r.Attribute("outcome")}").ToList();
+            Assert.True((string?)counters.Attribute("total") == "1" && (string?)counters.Attribute("passed") == "1", $"Expected the README example to be the one test and to pass; results: {string.Join("; ", outcome)}.{Environment.NewLine}{log}");
+            Assert.Contains("Pipeline_OnSyntheticShapes_LearnsThemAndReloadsTheSame: Passed", outcome.Single(), StringComparison.Ordinal);
             // No project reference crept in: the app was compiled against the packed assemblies.
             string assets = File.ReadAllText(Path.Combine(app, "obj", "project.assets.json"));
             Assert.Contains($"\"Transfer.Testing/{version}\"", assets, StringComparison.Ordinal);
