@@ -1,6 +1,9 @@
 using Transfer.Featurization;
+using Transfer.Heads;
+using Transfer.Heads.Neural;
 using Transfer.Images;
 using Transfer.Pipelines;
+using Transfer.Testing;
 
 namespace Transfer.Pipelines.Tests;
 
@@ -101,5 +104,99 @@ public sealed class TransferPipelineBuilderTests
         {
             Directory.Delete(root, true);
         }
+    }
+
+    // The runs below are the real pipeline (decode, featurize, cache, head, evaluate, save, load, predict) on the tiny
+    // backbone from Transfer.Testing: milliseconds per stage. The same paths on the real ResNet18 are in Transfer.IntegrationTests.
+
+    [Fact]
+    public async Task RunAsync_TinyBackboneOnAFolder_TrainsEvaluatesAndSavesAModelThatReloadsTheSame()
+    {
+        using var folder = SyntheticImages.WriteToFolder(new SyntheticImageOptions { ImagesPerClass = 8 });
+        using var result = await TransferPipeline.For(folder.Load()).WithBackbone(TinyBackbone.Default).TestFraction(0.25).Build().RunAsync();
+        Assert.Equal(["circle", "square", "triangle"], result.Model.Classes);
+        Assert.Equal(18, result.TrainFeatures.Computed);
+        Assert.Equal(6, result.Evaluation!.Count);
+        Assert.True(Directory.Exists(Path.Combine(folder.Directory, ".bottlenecks")), "The default cache beside the image folder was not written.");
+        TransferAssert.AccuracyAtLeast(result.Evaluation, 0.9);
+        TransferAssert.SavedAndReloadedPredictsSame(result.Model, folder.Load());
+    }
+
+    [Fact]
+    public async Task RunAsync_SecondRunOnTheDefaultCache_ComputesNothingAndGivesTheSameModel()
+    {
+        using var folder = SyntheticImages.WriteToFolder(new SyntheticImageOptions { ImagesPerClass = 6 });
+        using var first = await TransferPipeline.For(folder.Load()).WithBackbone(TinyBackbone.Default).TestFraction(0).Build().RunAsync();
+        using var second = await TransferPipeline.For(folder.Load()).WithBackbone(TinyBackbone.Default).TestFraction(0).Build().RunAsync();
+        Assert.Equal(18, first.TrainFeatures.Computed);
+        Assert.Equal((0, 18), (second.TrainFeatures.Computed, second.TrainFeatures.CacheHits));
+        TransferAssert.PredictSame(first.Model, second.Model, folder.Load());
+    }
+
+    [Fact]
+    public async Task RunAsync_SoftmaxHead_SavesAModelThatPlainMlNetAndPredictorAgreeOn()
+    {
+        using var folder = SyntheticImages.WriteToFolder(new SyntheticImageOptions { ImagesPerClass = 10 });
+        var head = new NeuralHeadTrainer(new SoftmaxHead(new NeuralHeadOptions { Epochs = 40, LearningRate = 1e-2, EarlyStopping = null, ValidationFraction = 0, AllowNoValidation = true, Seed = 1 }));
+        using var result = await TransferPipeline.For(folder.Load()).WithBackbone(TinyBackbone.Default).WithoutBottleneckCache().TrainHead(head).TestFraction(0.3).Build().RunAsync();
+        Assert.Equal(40, result.Model.Head.History!.Epochs.Count);
+        TransferAssert.AccuracyAtLeast(result.Evaluation, 0.9);
+        TransferAssert.SavedAndReloadedPredictsSame(result.Model, folder.Load());
+    }
+
+    [Fact]
+    public async Task RunAsync_SkipPolicy_LeavesOutTheBrokenFilesAndListsThem()
+    {
+        using var folder = SyntheticImages.WriteToFolder(new SyntheticImageOptions { ImagesPerClass = 6 });
+        string truncated = folder.AddBroken(BrokenImageKind.Truncated, "square");
+        string text = folder.AddBroken(BrokenImageKind.NotAnImage, "circle", "notes.jpg");
+        using var result = await TransferPipeline.For(folder.Load()).WithBackbone(TinyBackbone.Default).WithoutBottleneckCache()
+            .WithFeaturizer(new FeaturizerOptions { BadImagePolicy = BadImagePolicy.Skip }).TestFraction(0).Build().RunAsync();
+        Assert.Equal(18, result.TrainFeatures.Features.Count);
+        Assert.Equal(2, result.Skipped.Count);
+        Assert.Contains(result.Skipped, s => s.Source == truncated && s.Reason.Contains("truncated", StringComparison.Ordinal));
+        Assert.Contains(result.Skipped, s => s.Source == text && s.Reason.Contains("not a recognised image format", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_FailPolicy_ThrowsNamingTheBrokenFile()
+    {
+        using var folder = SyntheticImages.WriteToFolder(new SyntheticImageOptions { ImagesPerClass = 4 });
+        string empty = folder.AddBroken(BrokenImageKind.ZeroBytes, "triangle");
+        var pipeline = TransferPipeline.For(folder.Load()).WithBackbone(TinyBackbone.Default).WithoutBottleneckCache().Build();
+        var e = await Assert.ThrowsAsync<InvalidImageException>(() => pipeline.RunAsync());
+        Assert.Equal($"Image \"{empty}\" could not be used: the file is empty (0 bytes).", e.Message);
+    }
+
+    [Fact]
+    public async Task RunAsync_CancelledToken_ThrowsOperationCanceled()
+    {
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        var pipeline = TransferPipeline.For(SyntheticImages.InMemory()).WithBackbone(TinyBackbone.Default).WithoutBottleneckCache().Build();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pipeline.RunAsync(null, cts.Token));
+    }
+
+    [Fact]
+    public async Task RunAsync_Progress_ReportsEveryStageInOrder()
+    {
+        var stages = new List<PipelineStage>();
+        var progress = new InlineProgress<PipelineProgress>(p =>
+        {
+            lock (stages)
+            {
+                if (stages.Count == 0 || stages[^1] != p.Stage)
+                {
+                    stages.Add(p.Stage);
+                }
+            }
+        });
+        using var result = await TransferPipeline.For(SyntheticImages.InMemory()).WithBackbone(TinyBackbone.Default).WithoutBottleneckCache().Build().RunAsync(progress);
+        Assert.Equal([PipelineStage.Featurizing, PipelineStage.TrainingHead, PipelineStage.Evaluating, PipelineStage.Done], stages);
+    }
+
+    private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
     }
 }
