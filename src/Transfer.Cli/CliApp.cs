@@ -39,7 +39,10 @@ internal static class CliApp
         {
             // One line, not System.CommandLine's help dump: the first problem and where to look.
             string command = parse.CommandResult.Command == root ? "transfer" : $"transfer {string.Join(' ', CommandPath(parse.CommandResult.Command, root))}";
-            await console.Error.WriteLineAsync($"error: {OneLine(parse.Errors[0].Message)} (see '{command} --help')").ConfigureAwait(false);
+            // An unknown word explains more than the "required command" error System.CommandLine lists first.
+            var error = parse.UnmatchedTokens.Count == 0 ? parse.Errors[0]
+                : parse.Errors.FirstOrDefault(e => e.Message.Contains(parse.UnmatchedTokens[0], StringComparison.Ordinal)) ?? parse.Errors[0];
+            await console.Error.WriteLineAsync($"error: {OneLine(error.Message)} (see '{command} --help')").ConfigureAwait(false);
             return (int)ExitCode.Usage;
         }
 

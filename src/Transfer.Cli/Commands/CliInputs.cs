@@ -100,7 +100,10 @@ internal static class CliInputs
         {
             var descriptor = JsonSerializer.Deserialize<BackboneDescriptor>(File.ReadAllText(descriptorPath), Json.Options)
                 ?? throw new JsonException("the file holds null");
-            return Backbone.FromOnnx(onnx, descriptor);
+            var backbone = Backbone.FromOnnx(onnx, descriptor);
+            // Checks the file against its descriptor now (input/output names, sizes), not after the images are read.
+            _ = backbone.BuildFeaturizerModel();
+            return backbone;
         }
         catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidDataException or NotSupportedException or Google.Protobuf.InvalidProtocolBufferException)
         {

@@ -72,7 +72,18 @@ internal static class TrainCommand
             throw new CliException(ExitCode.NoImages, ex.Message, ex);
         }
 
-        using var result = await RunWithProgressAsync(console, pipeline, s.Json, ct).ConfigureAwait(false);
+        TransferResult result;
+        try
+        {
+            result = await RunWithProgressAsync(console, pipeline, s.Json, ct).ConfigureAwait(false);
+        }
+        catch (ArgumentException ex)
+        {
+            // RunAsync's documented ArgumentException: too few classes or images left (after skipping) to train on.
+            throw new CliException(ExitCode.NoImages, ex.Message, ex);
+        }
+
+        using var disposeResult = result;
         try
         {
             result.Model.Save(outPath);
