@@ -69,7 +69,13 @@ internal static class BackbonesCommand
             }
         }
 
-        return rows.Any(r => r.Available) ? (int)ExitCode.Success : (int)ExitCode.BadBackbone;
+        if (!rows.Any(r => r.Available))
+        {
+            // The list above says why for each; the exit code and stderr line say that nothing can featurize.
+            throw new CliException(ExitCode.BadBackbone, $"No backbone is available: {rows[0].Problem}");
+        }
+
+        return (int)ExitCode.Success;
     }
 
     private const int DefaultSide = 256;
