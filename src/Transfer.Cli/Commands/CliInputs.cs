@@ -1,0 +1,139 @@
+using System.Text.Json;
+using Transfer.Backbones;
+using Transfer.Cli.Output;
+using Transfer.Heads;
+using Transfer.Heads.Neural;
+using Transfer.Images;
+using Transfer.Models;
+
+namespace Transfer.Cli.Commands;
+
+/// <summary>Turns command-line values into library objects; every failure is a <see cref="CliException"/> with its exit code.</summary>
+internal static class CliInputs
+{
+    /// <summary>The <c>--head</c> values.</summary>
+    public static readonly IReadOnlyList<string> Heads = ["lbfgs", "sdca", "lightgbm", "softmax", "mlp"];
+
+    public static string RequireDirectory(string path, string what)
+    {
+        if (!Directory.Exists(path))
+        {
+            string hint = File.Exists(path) ? " It is a file; pass a folder." : string.Empty;
+            throw new CliException(ExitCode.NotFound, $"{what} \"{path}\" does not exist.{hint}");
+        }
+
+        return Path.GetFullPath(path);
+    }
+
+    public static string RequireFile(string path, string what)
+    {
+        if (!File.Exists(path))
+        {
+            string hint = Directory.Exists(path) ? " It is a folder; pass a file." : string.Empty;
+            throw new CliException(ExitCode.NotFound, $"{what} \"{path}\" does not exist.{hint}");
+        }
+
+        return Path.GetFullPath(path);
+    }
+
+    /// <summary>Reads a folder with one sub-folder per class.</summary>
+    public static ImageSet LoadImages(string folder, string what)
+    {
+        string full = RequireDirectory(folder, what);
+        try
+        {
+            var set = ImageSet.FromDirectory(full);
+            if (set.Count == 0)
+            {
+                throw new CliException(ExitCode.NoImages, $"{what} \"{folder}\" holds no images. Put images in one sub-folder per class.");
+            }
+
+            return set;
+        }
+        catch (DatasetException ex)
+        {
+            throw new CliException(ExitCode.NoImages, ex.Message, ex);
+        }
+    }
+
+    /// <summary>Loads a saved model.</summary>
+    public static TransferModel LoadModel(string path)
+    {
+        string full = RequireFile(path, "Model");
+        try
+        {
+            return TransferModel.Load(full);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or FormatException or JsonException or InvalidOperationException or ArgumentException)
+        {
+            throw new CliException(ExitCode.BadModel, $"Model \"{path}\" cannot be loaded: {ex.Message} Pass a model zip written by 'transfer train' or TransferModel.Save.", ex);
+        }
+    }
+
+    /// <summary>
+    /// Resolves <c>--backbone</c>: a built-in name, or an ONNX file with its descriptor in a JSON file of the same name
+    /// (<c>mobilenet.onnx</c> + <c>mobilenet.json</c>, the <see cref="BackboneDescriptor"/> properties).
+    /// </summary>
+    public static Backbone ResolveBackbone(string value)
+    {
+        bool isPath = value.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || File.Exists(value);
+        if (!isPath)
+        {
+            try
+            {
+                return Transfer.Backbones.Backbones.ByName(value);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or InvalidDataException)
+            {
+                throw new CliException(ExitCode.BadBackbone, ex.Message, ex);
+            }
+        }
+
+        string onnx = RequireFile(value, "Backbone ONNX file");
+        string descriptorPath = Path.ChangeExtension(onnx, ".json");
+        if (!File.Exists(descriptorPath))
+        {
+            throw new CliException(ExitCode.BadBackbone, $"Backbone \"{value}\" needs its descriptor \"{descriptorPath}\": a JSON object with name, inputName, outputName, width, height, featureLength (and channelOrder, pixelScale, mean, std as the model expects).");
+        }
+
+        try
+        {
+            var descriptor = JsonSerializer.Deserialize<BackboneDescriptor>(File.ReadAllText(descriptorPath), Json.Options)
+                ?? throw new JsonException("the file holds null");
+            var backbone = Backbone.FromOnnx(onnx, descriptor);
+            // Checks the file against its descriptor now (input/output names, sizes), not after the images are read.
+            _ = backbone.BuildFeaturizerModel();
+            return backbone;
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidDataException or NotSupportedException or Google.Protobuf.InvalidProtocolBufferException)
+        {
+            throw new CliException(ExitCode.BadBackbone, $"Backbone \"{value}\" with descriptor \"{descriptorPath}\" is unusable: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Creates the head trainer for <c>--head</c>; <paramref name="epochs"/> is epochs for neural heads, iterations (rounds for LightGBM) for ML.NET heads.</summary>
+    public static HeadTrainer CreateHead(string name, int? epochs, int seed)
+    {
+        switch (name.ToUpperInvariant())
+        {
+            case "LBFGS":
+                return new MlNetHeadTrainer(new MlNetHeadOptions { Trainer = MlNetTrainerKind.LbfgsMaximumEntropy, MaximumIterations = epochs }, seed);
+            case "SDCA":
+                return new MlNetHeadTrainer(new MlNetHeadOptions { Trainer = MlNetTrainerKind.SdcaMaximumEntropy, MaximumIterations = epochs }, seed);
+            case "LIGHTGBM":
+                return new MlNetHeadTrainer(new MlNetHeadOptions { Trainer = MlNetTrainerKind.LightGbm, MaximumIterations = epochs }, seed);
+            case "SOFTMAX":
+                return new NeuralHeadTrainer(new SoftmaxHead(NeuralOptions(epochs, seed)));
+            case "MLP":
+                return new NeuralHeadTrainer(new MlpHead(NeuralOptions(epochs, seed)));
+            default:
+                throw new CliException(ExitCode.UnknownHead, $"Unknown head \"{name}\" (--head). Use one of: {string.Join(", ", Heads)}.");
+        }
+    }
+
+    private static NeuralHeadOptions NeuralOptions(int? epochs, int seed) => new()
+    {
+        Epochs = epochs ?? NeuralHeadOptions.DefaultEpochs,
+        Seed = seed,
+    };
+}

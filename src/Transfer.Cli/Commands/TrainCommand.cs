@@ -1,0 +1,234 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using Transfer.Cli.Output;
+using Transfer.Evaluation;
+using Transfer.Images;
+using Transfer.Pipelines;
+
+namespace Transfer.Cli.Commands;
+
+/// <summary><c>transfer train &lt;folder&gt; --out &lt;model.zip&gt;</c>: featurize, train a head, evaluate, save.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var folder = new Argument<string>("folder") { Description = "Training images: one sub-folder per class." };
+        var output = new Option<string>("--out", "-o") { Description = "Where to save the model (an ML.NET model zip).", Required = true };
+        var test = new Option<string?>("--test") { Description = "Test images (one sub-folder per class). Without it, --test-fraction of the training images is held out." };
+        var testFraction = new Option<double>("--test-fraction") { Description = "Fraction held out for testing when --test is not given; 0 for no evaluation.", DefaultValueFactory = _ => 0.2 };
+        var cache = new Option<string?>("--cache") { Description = "Bottleneck cache folder. Default: .bottlenecks inside <folder>." };
+        var backbone = new Option<string>("--backbone") { Description = "A built-in backbone name (see 'transfer backbones') or an ONNX file with a descriptor <name>.json beside it.", DefaultValueFactory = _ => "resnet18" };
+        var head = new Option<string>("--head") { Description = "Head: lbfgs, sdca, lightgbm, softmax or mlp.", DefaultValueFactory = _ => "lbfgs" };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs (softmax, mlp; default 30), iterations (lbfgs, sdca) or boosting rounds (lightgbm); default: the trainer's." };
+        var seed = new Option<int>("--seed") { Description = "Seed for the test split and the head.", DefaultValueFactory = _ => 42 };
+        var json = new Option<bool>("--json") { Description = "Write the result as JSON (no progress output)." };
+        var command = new Command("train", "Train a classifier on a folder of images (one sub-folder per class) and save it as a model zip.")
+        {
+            folder, output, test, testFraction, cache, backbone, head, epochs, seed, json,
+        };
+        command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => RunAsync(
+            console,
+            new TrainSettings(
+                parse.GetValue(folder)!, parse.GetValue(output)!, parse.GetValue(test), parse.GetValue(testFraction), parse.GetValue(cache),
+                parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(json)),
+            ct)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliConsole console, TrainSettings s, CancellationToken ct)
+    {
+        // Cheap checks first, in the order of the command line, so a typo costs no featurization.
+        if (s.TestFraction is < 0 or >= 1)
+        {
+            throw new CliException(ExitCode.Usage, string.Create(CultureInfo.InvariantCulture, $"--test-fraction must be in [0, 1), was {s.TestFraction}."));
+        }
+
+        if (s.Epochs is < 1)
+        {
+            throw new CliException(ExitCode.Usage, string.Create(CultureInfo.InvariantCulture, $"--epochs must be at least 1, was {s.Epochs}."));
+        }
+
+        var images = CliInputs.LoadImages(s.Folder, "Image folder");
+        var testImages = s.Test is null ? null : CliInputs.LoadImages(s.Test, "Test folder (--test)");
+        var headTrainer = CliInputs.CreateHead(s.Head, s.Epochs, s.Seed);
+        var backbone = CliInputs.ResolveBackbone(s.Backbone);
+        string outPath = PrepareOutput(s.Out);
+
+        var builder = TransferPipeline.For(images).WithBackbone(backbone).TrainHead(headTrainer);
+        builder = testImages is null ? builder.TestFraction(s.TestFraction, s.Seed) : builder.TestOn(testImages);
+        if (s.Cache is not null)
+        {
+            builder = builder.CacheBottlenecks(Path.GetFullPath(s.Cache));
+        }
+
+        TransferPipeline pipeline;
+        try
+        {
+            pipeline = builder.Build();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliException(ExitCode.NoImages, ex.Message, ex);
+        }
+
+        TransferResult result;
+        try
+        {
+            result = await RunWithProgressAsync(console, pipeline, s.Json, ct).ConfigureAwait(false);
+        }
+        catch (ArgumentException ex)
+        {
+            // RunAsync's documented ArgumentException: too few classes or images left (after skipping) to train on.
+            throw new CliException(ExitCode.NoImages, ex.Message, ex);
+        }
+
+        using var disposeResult = result;
+        try
+        {
+            result.Model.Save(outPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCode.OutputFailed, $"Cannot write the model to \"{s.Out}\" (--out): {ex.Message}", ex);
+        }
+
+        int testCount = result.TestFeatures?.Images.Count ?? 0;
+        if (s.Json)
+        {
+            Json.Write(console, new TrainJson(
+                outPath, backbone.Name, headTrainer.Name, result.Model.Classes, result.TrainFeatures.Images.Count, testCount,
+                result.TrainFeatures.CacheHits + (result.TestFeatures?.CacheHits ?? 0),
+                result.TrainFeatures.Computed + (result.TestFeatures?.Computed ?? 0),
+                result.FeaturizeTime.TotalSeconds, result.TrainTime.TotalSeconds,
+                result.Skipped.Select(k => new SkippedJson(k.Source, k.Reason)).ToList(),
+                result.Evaluation is null ? null : EvaluationJson.From(result.Evaluation)));
+            return (int)ExitCode.Success;
+        }
+
+        int hits = result.TrainFeatures.CacheHits + (result.TestFeatures?.CacheHits ?? 0);
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Trained {headTrainer.Name} on {backbone.Name} features of {result.TrainFeatures.Images.Count} images, {result.Model.Classes.Count} classes ({string.Join(", ", result.Model.Classes)})."));
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Featurized in {result.FeaturizeTime.TotalSeconds:F1} s ({hits} from the bottleneck cache), head trained in {result.TrainTime.TotalSeconds:F1} s."));
+        foreach (var skipped in result.Skipped)
+        {
+            console.WriteLine($"Skipped {skipped.Source}: {skipped.Reason}");
+        }
+
+        if (result.Evaluation is { } evaluation)
+        {
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Test ({testCount} images, {(testImages is null ? $"{s.TestFraction:P0} held out" : s.Test)}):"));
+            EvaluateCommand.WriteEvaluation(console, evaluation);
+        }
+        else
+        {
+            console.WriteLine("No test images: not evaluated.");
+        }
+
+        console.WriteLine($"Saved {outPath}");
+        return (int)ExitCode.Success;
+    }
+
+    private static string PrepareOutput(string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            throw new CliException(ExitCode.OutputFailed, $"--out \"{path}\" is a folder; pass a file name such as {Path.Combine(path, "model.zip")}.");
+        }
+
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCode.OutputFailed, $"Cannot create the folder of --out \"{path}\": {ex.Message}", ex);
+        }
+
+        return full;
+    }
+
+    private static async Task<TransferResult> RunWithProgressAsync(CliConsole console, TransferPipeline pipeline, bool json, CancellationToken ct)
+    {
+        if (json)
+        {
+            return await pipeline.RunAsync(null, ct).ConfigureAwait(false);
+        }
+
+        if (!console.Interactive)
+        {
+            // Plain: a line per stage and every 25 % of featurization.
+            var lastQuarter = new Dictionary<string, int>(StringComparer.Ordinal);
+            var plain = new CallbackProgress<PipelineProgress>(p =>
+            {
+                if (p.Featurization is { } f && f.Total > 0)
+                {
+                    int quarter = f.Completed * 4 / f.Total;
+                    lock (lastQuarter)
+                    {
+                        if (lastQuarter.TryGetValue(p.Dataset, out int last) && last >= quarter)
+                        {
+                            return;
+                        }
+
+                        lastQuarter[p.Dataset] = quarter;
+                    }
+
+                    console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Featurizing {p.Dataset}: {f.Completed}/{f.Total} ({f.CacheHits} cached)"));
+                }
+                else if (p.Stage == PipelineStage.TrainingHead)
+                {
+                    console.WriteLine("Training the head...");
+                }
+            });
+            return await pipeline.RunAsync(plain, ct).ConfigureAwait(false);
+        }
+
+        return await console.Ansi.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
+                var progress = new CallbackProgress<PipelineProgress>(p =>
+                {
+                    lock (tasks)
+                    {
+                        string key = p.Stage == PipelineStage.Featurizing ? p.Dataset : p.Stage.ToString();
+                        if (p.Stage == PipelineStage.Done)
+                        {
+                            foreach (var t in tasks.Values)
+                            {
+                                t.Value = t.MaxValue;
+                                t.StopTask();
+                            }
+
+                            return;
+                        }
+
+                        if (!tasks.TryGetValue(key, out var task))
+                        {
+                            foreach (var t in tasks.Values.Where(t => !t.IsFinished))
+                            {
+                                t.Value = t.MaxValue;
+                                t.StopTask();
+                            }
+
+                            string label = p.Stage == PipelineStage.Featurizing ? $"Featurizing {p.Dataset}" : p.Stage == PipelineStage.TrainingHead ? "Training the head" : "Evaluating";
+                            task = ctx.AddTask(Markup.Escape(label), maxValue: 1);
+                            tasks[key] = task;
+                        }
+
+                        if (p.Featurization is { } f && f.Total > 0)
+                        {
+                            task.MaxValue = f.Total;
+                            task.Value = f.Completed;
+                        }
+                    }
+                });
+                return await pipeline.RunAsync(progress, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+    }
+
+    private sealed record TrainSettings(
+        string Folder, string Out, string? Test, double TestFraction, string? Cache, string Backbone, string Head, int? Epochs, int Seed, bool Json);
+}

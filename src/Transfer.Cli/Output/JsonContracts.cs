@@ -1,0 +1,94 @@
+using Transfer.Evaluation;
+
+namespace Transfer.Cli.Output;
+
+// The --json shapes. Property names (camelCase) are a stable interface documented in README.md: add, never rename.
+
+/// <summary>Metrics of one evaluation (<c>evaluate --json</c>, and <c>evaluation</c> in <c>train --json</c>).</summary>
+internal sealed record EvaluationJson(
+    int Count,
+    double MicroAccuracy,
+    double MacroAccuracy,
+    double LogLoss,
+    double LogLossReduction,
+    int TopK,
+    double TopKAccuracy,
+    IReadOnlyList<string> Classes,
+    IReadOnlyList<ClassJson> PerClass,
+    IReadOnlyList<int[]> ConfusionMatrix)
+{
+    public static EvaluationJson From(EvaluationResult e)
+    {
+        int n = e.Classes.Count;
+        var matrix = new List<int[]>(n);
+        for (int i = 0; i < n; i++)
+        {
+            var row = new int[n];
+            for (int j = 0; j < n; j++)
+            {
+                row[j] = e.ConfusionMatrix[i, j];
+            }
+
+            matrix.Add(row);
+        }
+
+        return new EvaluationJson(
+            e.Count, e.MicroAccuracy, e.MacroAccuracy, e.LogLoss, e.LogLossReduction, e.TopK, e.TopKAccuracy, e.Classes,
+            e.PerClass.Select(c => new ClassJson(c.Name, c.Precision, c.Recall, c.F1, c.Support)).ToList(), matrix);
+    }
+}
+
+/// <summary>Per-class figures: rows of the confusion matrix are true classes.</summary>
+internal sealed record ClassJson(string Name, double Precision, double Recall, double F1, int Support);
+
+/// <summary><c>train --json</c>.</summary>
+internal sealed record TrainJson(
+    string Model,
+    string Backbone,
+    string Head,
+    IReadOnlyList<string> Classes,
+    int TrainImages,
+    int TestImages,
+    int CacheHits,
+    int Computed,
+    double FeaturizeSeconds,
+    double TrainSeconds,
+    IReadOnlyList<SkippedJson> Skipped,
+    EvaluationJson? Evaluation);
+
+/// <summary>An image left out, and why.</summary>
+internal sealed record SkippedJson(string Source, string Reason);
+
+/// <summary><c>predict --json</c>.</summary>
+internal sealed record PredictJson(IReadOnlyList<PredictionJson> Predictions);
+
+/// <summary>One image's prediction: the best label, its probability, and the top classes best first.</summary>
+internal sealed record PredictionJson(string Image, string Label, float Score, IReadOnlyList<LabelScoreJson> Top);
+
+/// <summary>A class and its probability.</summary>
+internal sealed record LabelScoreJson(string Label, float Score);
+
+/// <summary><c>cache info --json</c>.</summary>
+internal sealed record CacheInfoJson(
+    string Directory,
+    long BytesOnDisk,
+    int Segments,
+    int QuarantinedSegments,
+    int TemporaryFiles,
+    long Vectors,
+    IReadOnlyList<FingerprintJson> Fingerprints);
+
+/// <summary>One fingerprint (backbone + preprocessing) of a cache.</summary>
+internal sealed record FingerprintJson(string? Fingerprint, int Dimension, long Vectors, int Segments, int UnreadableSegments, long BytesOnDisk);
+
+/// <summary><c>cache prune --json</c>.</summary>
+internal sealed record PruneJson(string Directory, int ImagesKept, long VectorsRemoved, long VectorsKept, int SegmentsDeleted, int SegmentsRewritten, int FilesRemoved, long BytesFreed);
+
+/// <summary><c>cache clear --json</c>.</summary>
+internal sealed record ClearJson(string Directory, int FilesDeleted);
+
+/// <summary><c>backbones --json</c>.</summary>
+internal sealed record BackbonesJson(IReadOnlyList<BackboneJson> Backbones);
+
+/// <summary>A built-in backbone: input size, feature length and measured milliseconds per image (null when not measured or unavailable).</summary>
+internal sealed record BackboneJson(string Name, bool Available, int Width, int Height, int FeatureLength, double? MsPerImage, int MeasuredImages, string? Problem);

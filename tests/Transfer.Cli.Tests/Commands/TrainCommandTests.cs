@@ -1,0 +1,211 @@
+using System.Text.Json;
+
+namespace Transfer.Cli.Tests.Commands;
+
+[Collection(CliTestGroup.Name)]
+public sealed class TrainCommandTests(CliData data)
+{
+    [Fact]
+    public void Train_FolderWithTestSet_SavesModelAndPrintsMetrics()
+    {
+        Assert.True(File.Exists(data.Model));
+        Assert.Contains("Trained lbfgs on ResNet18 features of 18 images, 3 classes (Bag, Sneaker, Trouser).", data.TrainOutput, StringComparison.Ordinal);
+        Assert.Contains("Micro-accuracy", data.TrainOutput, StringComparison.Ordinal);
+        Assert.Contains("Saved " + data.Model, data.TrainOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b[", data.TrainOutput, StringComparison.Ordinal); // plain output: no ANSI escapes off a terminal
+    }
+
+    [Fact]
+    public async Task Train_JsonWithWarmCache_ReusesEveryFeatureAndReportsFields()
+    {
+        string model = Path.Combine(data.NewFolder("json"), "softmax.zip");
+
+        var run = await CliRunner.RunAsync("train", data.Train, "--out", model, "--test", data.Test, "--cache", data.Cache, "--head", "softmax", "--epochs", "20", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = JsonDocument.Parse(run.Out);
+        var root = json.RootElement;
+        Assert.Equal(model, root.GetProperty("model").GetString());
+        Assert.Equal("softmax", root.GetProperty("head").GetString());
+        Assert.Equal("ResNet18", root.GetProperty("backbone").GetString());
+        Assert.Equal(18, root.GetProperty("trainImages").GetInt32());
+        Assert.Equal(9, root.GetProperty("testImages").GetInt32());
+        Assert.Equal(27, root.GetProperty("cacheHits").GetInt32());
+        Assert.Equal(0, root.GetProperty("computed").GetInt32());
+        Assert.Equal(CliData.Classes, root.GetProperty("classes").EnumerateArray().Select(c => c.GetString()!).ToArray());
+        double accuracy = root.GetProperty("evaluation").GetProperty("microAccuracy").GetDouble();
+        Assert.InRange(accuracy, 0.5, 1.0);
+        Assert.True(File.Exists(model));
+        Assert.Empty(run.Error);
+    }
+
+    [Fact]
+    public async Task Train_NoTestFolder_HoldsOutTestFraction()
+    {
+        string model = Path.Combine(data.NewFolder("fraction"), "m.zip");
+
+        var run = await CliRunner.RunAsync("train", data.Train, "--out", model, "--cache", data.Cache, "--test-fraction", "0.34", "--head", "sdca", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = JsonDocument.Parse(run.Out);
+        Assert.Equal(6, json.RootElement.GetProperty("testImages").GetInt32());
+        Assert.Equal(12, json.RootElement.GetProperty("trainImages").GetInt32());
+    }
+
+    [Fact]
+    public async Task Train_MissingFolder_ExitsNotFound()
+    {
+        string missing = Path.Combine(data.Root, "no-such-folder");
+
+        var run = await CliRunner.RunAsync("train", missing, "--out", Path.Combine(data.Root, "x.zip"));
+
+        AssertError(run, ExitCode.NotFound, missing);
+    }
+
+    [Fact]
+    public async Task Train_MissingTestFolder_ExitsNotFound()
+    {
+        string missing = Path.Combine(data.Root, "no-test");
+
+        var run = await CliRunner.RunAsync("train", data.Train, "--out", Path.Combine(data.Root, "x.zip"), "--test", missing);
+
+        AssertError(run, ExitCode.NotFound, "--test");
+    }
+
+    [Fact]
+    public async Task Train_FolderWithoutClassFolders_ExitsNoImages()
+    {
+        string empty = data.NewFolder("empty");
+
+        var run = await CliRunner.RunAsync("train", empty, "--out", Path.Combine(data.Root, "x.zip"));
+
+        AssertError(run, ExitCode.NoImages, empty);
+    }
+
+    [Fact]
+    public async Task Train_OneClass_ExitsNoImages()
+    {
+        string folder = data.NewFolder("one-class");
+        CliData.CopyTree(Path.Combine(data.Train, "Bag"), Path.Combine(folder, "Bag"));
+
+        var run = await CliRunner.RunAsync("train", folder, "--out", Path.Combine(data.Root, "x.zip"));
+
+        AssertError(run, ExitCode.NoImages, "at least two");
+    }
+
+    [Fact]
+    public async Task Train_CorruptImage_ExitsBadImage()
+    {
+        string folder = data.NewFolder("corrupt");
+        foreach (string c in new[] { "a", "b" })
+        {
+            Directory.CreateDirectory(Path.Combine(folder, c));
+            File.WriteAllText(Path.Combine(folder, c, "broken.png"), "this is not a PNG");
+        }
+
+        var run = await CliRunner.RunAsync("train", folder, "--out", Path.Combine(data.Root, "x.zip"), "--test-fraction", "0", "--cache", data.NewFolder("corrupt-cache"));
+
+        AssertError(run, ExitCode.BadImage, "broken.png");
+    }
+
+    [Fact]
+    public async Task Train_UnknownHead_ExitsUnknownHead()
+    {
+        var run = await CliRunner.RunAsync("train", data.Train, "--out", Path.Combine(data.Root, "x.zip"), "--head", "svm");
+
+        AssertError(run, ExitCode.UnknownHead, "\"svm\"");
+        Assert.Contains("lbfgs, sdca, lightgbm, softmax, mlp", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Train_UnknownBackbone_ExitsBadBackbone()
+    {
+        var run = await CliRunner.RunAsync("train", data.Train, "--out", Path.Combine(data.Root, "x.zip"), "--backbone", "vgg16");
+
+        AssertError(run, ExitCode.BadBackbone, "vgg16");
+    }
+
+    [Fact]
+    public async Task Train_MissingOnnxBackbone_ExitsNotFound()
+    {
+        string onnx = Path.Combine(data.Root, "missing.onnx");
+
+        var run = await CliRunner.RunAsync("train", data.Train, "--out", Path.Combine(data.Root, "x.zip"), "--backbone", onnx);
+
+        AssertError(run, ExitCode.NotFound, onnx);
+    }
+
+    [Fact]
+    public async Task Train_OnnxBackboneWithoutDescriptor_ExitsBadBackbone()
+    {
+        string onnx = Path.Combine(data.NewFolder("onnx"), "net.onnx");
+        File.WriteAllBytes(onnx, [1, 2, 3]);
+
+        var run = await CliRunner.RunAsync("train", data.Train, "--out", Path.Combine(data.Root, "x.zip"), "--backbone", onnx);
+
+        AssertError(run, ExitCode.BadBackbone, "net.json");
+    }
+
+    [Fact]
+    public async Task Train_OnnxBackboneThatIsNotAModel_ExitsBadBackbone()
+    {
+        string folder = data.NewFolder("bad-onnx");
+        string onnx = Path.Combine(folder, "net.onnx");
+        File.WriteAllText(onnx, "not a protobuf at all");
+        File.WriteAllText(Path.Combine(folder, "net.json"), """{ "name": "Net", "inputName": "x", "outputName": "y", "width": 32, "height": 32, "featureLength": 8 }""");
+
+        var run = await CliRunner.RunAsync("train", data.Train, "--out", Path.Combine(data.Root, "x.zip"), "--backbone", onnx);
+
+        AssertError(run, ExitCode.BadBackbone, "net.onnx");
+    }
+
+    [Fact]
+    public async Task Train_OutIsAFolder_ExitsOutputFailed()
+    {
+        string folder = data.NewFolder("out-folder");
+
+        var run = await CliRunner.RunAsync("train", data.Train, "--out", folder);
+
+        AssertError(run, ExitCode.OutputFailed, "is a folder");
+    }
+
+    [Theory]
+    [InlineData("--epochs", "0", "--epochs must be at least 1, was 0.")]
+    [InlineData("--test-fraction", "1.5", "--test-fraction must be in [0, 1), was 1.5.")]
+    [InlineData("--epochs", "many", "many")]
+    [InlineData("--seed", "1.5", "1.5")]
+    public async Task Train_BadOptionValue_ExitsUsage(string option, string value, string expected)
+    {
+        var run = await CliRunner.RunAsync("train", data.Train, "--out", Path.Combine(data.Root, "x.zip"), option, value);
+
+        AssertError(run, ExitCode.Usage, expected);
+    }
+
+    [Fact]
+    public async Task Train_MissingOut_ExitsUsage()
+    {
+        var run = await CliRunner.RunAsync("train", data.Train);
+
+        AssertError(run, ExitCode.Usage, "--out");
+    }
+
+    [Fact]
+    public async Task Train_Cancelled_ExitsCancelled()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        var run = await CliRunner.RunAsync(cancelled.Token, "train", data.Train, "--out", Path.Combine(data.Root, "cancelled.zip"), "--cache", data.NewFolder("cancel-cache"));
+
+        AssertError(run, ExitCode.Cancelled, "Cancelled");
+        Assert.False(File.Exists(Path.Combine(data.Root, "cancelled.zip")));
+    }
+
+    internal static void AssertError(CliRun run, ExitCode expected, string fragment)
+    {
+        Assert.True(run.ExitCode == (int)expected, $"expected exit {(int)expected} ({expected}); {run}");
+        var line = Assert.Single(run.ErrorLines);
+        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+        Assert.Contains(fragment, line, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,182 @@
+using System.IO.Compression;
+using System.Text.Json;
+using System.Xml.Linq;
+
+namespace Transfer.PackageTests;
+
+/// <summary>The packages work as packages: a fresh app references only them, and the tool installs from them.</summary>
+public sealed class PackageConsumerTests(PackageFeed feed) : IClassFixture<PackageFeed>
+{
+    private const string ConsumerProject = """
+        <Project Sdk="Microsoft.NET.Sdk">
+          <PropertyGroup>
+            <OutputType>Exe</OutputType>
+            <TargetFramework>net10.0</TargetFramework>
+            <Nullable>enable</Nullable>
+            <ImplicitUsings>enable</ImplicitUsings>
+          </PropertyGroup>
+          <ItemGroup>
+            <PackageReference Include="Transfer.Pipelines" Version="{VERSION}" />
+          </ItemGroup>
+        </Project>
+        """;
+
+    // A user's first program: train on a folder, save, reload the zip, predict.
+    private const string ConsumerProgram = """
+        using Transfer.Backbones;
+        using Transfer.Images;
+        using Transfer.Models;
+        using Transfer.Pipelines;
+
+        Console.WriteLine($"MODELS {File.Exists(Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx"))}");
+        var images = ImageSet.FromDirectory(args[0]);
+        using (var result = await TransferPipeline.For(images).WithBackbone(Backbones.ResNet18).WithoutBottleneckCache().TestFraction(0).Build().RunAsync())
+        {
+            result.Model.Save(args[1]);
+        }
+
+        using var model = TransferModel.Load(args[1]);
+        using var predictor = model.CreatePredictor();
+        foreach (string image in args.Skip(2))
+        {
+            var p = predictor.Predict(image);
+            Console.WriteLine($"PREDICTED {Path.GetFileName(image)} {p.Label} {p.Score:F3}");
+        }
+        """;
+
+    private static readonly string[] Classes = ["Sneaker", "Trouser"];
+
+    [Fact]
+    public void Packages_HaveMetadataReadmeDocsSymbolsAndModelCopyTargets()
+    {
+        foreach (string id in PackageFeed.Projects)
+        {
+            string nupkg = Path.Combine(feed.Feed, $"{id}.{PackageFeed.Version}.nupkg");
+            Assert.True(File.Exists(Path.Combine(feed.Feed, $"{id}.{PackageFeed.Version}.snupkg")), $"{id}: no symbol package");
+            using var zip = ZipFile.OpenRead(nupkg);
+            var nuspec = ReadNuspec(zip, id);
+            XNamespace ns = nuspec.Root!.Name.Namespace;
+            var metadata = nuspec.Root.Element(ns + "metadata")!;
+            Assert.Equal(id, metadata.Element(ns + "id")!.Value);
+            Assert.Equal("MIT", metadata.Element(ns + "license")!.Value);
+            Assert.Equal("README.md", metadata.Element(ns + "readme")!.Value);
+            Assert.False(string.IsNullOrWhiteSpace(metadata.Element(ns + "description")!.Value));
+            Assert.Contains("image-classification", metadata.Element(ns + "tags")!.Value, StringComparison.Ordinal);
+            Assert.Equal("git", metadata.Element(ns + "repository")!.Attribute("type")!.Value);
+            Assert.NotNull(zip.GetEntry("README.md"));
+        }
+
+        using (var core = ZipFile.OpenRead(Path.Combine(feed.Feed, $"Transfer.Core.{PackageFeed.Version}.nupkg")))
+        {
+            Assert.NotNull(core.GetEntry("lib/net10.0/Transfer.Core.dll"));
+            Assert.NotNull(core.GetEntry("lib/net10.0/Transfer.Core.xml"));
+            Assert.NotNull(core.GetEntry("buildTransitive/Transfer.Core.targets"));
+            Assert.DoesNotContain(core.Entries, e => e.Name.EndsWith(".onnx", StringComparison.Ordinal)); // the model comes from its own package
+            var dependencies = ReadNuspec(core, "Transfer.Core").Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => e.Attribute("id")!.Value).ToList();
+            Assert.Contains("Microsoft.ML.DnnImageFeaturizer.ResNet18", dependencies);
+            Assert.Contains("Microsoft.ML.OnnxRuntime", dependencies);
+        }
+
+        using (var pipelines = ZipFile.OpenRead(Path.Combine(feed.Feed, $"Transfer.Pipelines.{PackageFeed.Version}.nupkg")))
+        {
+            Assert.NotNull(pipelines.GetEntry("lib/net10.0/Transfer.Pipelines.xml"));
+            var dependency = ReadNuspec(pipelines, "Transfer.Pipelines").Descendants().Single(e => e.Name.LocalName == "dependency" && e.Attribute("id")!.Value == "Transfer.Core");
+            Assert.Equal(PackageFeed.Version, dependency.Attribute("version")!.Value);
+        }
+
+        using var tool = ZipFile.OpenRead(Path.Combine(feed.Feed, $"Transfer.Cli.{PackageFeed.Version}.nupkg"));
+        Assert.NotNull(tool.GetEntry("tools/net10.0/any/DotnetToolSettings.xml"));
+        Assert.NotNull(tool.GetEntry("tools/net10.0/any/DnnImageModels/ResNet18Onnx/ResNet18.onnx"));
+        Assert.DoesNotContain(tool.Entries, e => e.FullName.Contains("runtimes/android/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Library_FreshConsoleAppReferencingOnlyThePackages_TrainsAndPredicts()
+    {
+        string app = Path.Combine(feed.Root, "app");
+        Directory.CreateDirectory(app);
+        File.WriteAllText(Path.Combine(app, "app.csproj"), ConsumerProject.Replace("{VERSION}", PackageFeed.Version, StringComparison.Ordinal));
+        File.WriteAllText(Path.Combine(app, "Program.cs"), ConsumerProgram);
+        string train = Path.Combine(feed.Root, "images");
+        string data = Path.Combine(PackageFeed.RepoRoot, "samples", "QuickStart", "data");
+        var probes = new List<(string Path, string Label)>();
+        foreach (string c in Classes)
+        {
+            Directory.CreateDirectory(Path.Combine(train, c));
+            foreach (string file in Directory.GetFiles(Path.Combine(data, "train", c)).Order(StringComparer.Ordinal).Take(6))
+            {
+                File.Copy(file, Path.Combine(train, c, Path.GetFileName(file)));
+            }
+
+            probes.Add((Directory.GetFiles(Path.Combine(data, "test", c)).Order(StringComparer.Ordinal).First(), c));
+        }
+
+        (await DotNet.RunAsync(app, ["build", "-c", "Release"], PackageFeed.StepTimeout)).EnsureSuccess();
+
+        // Restored as packages (not projects), and the build output carries the model files and native ONNX Runtime.
+        string assets = File.ReadAllText(Path.Combine(app, "obj", "project.assets.json"));
+        using (var json = JsonDocument.Parse(assets))
+        {
+            var libraries = json.RootElement.GetProperty("libraries");
+            Assert.Equal("package", libraries.GetProperty($"Transfer.Core/{PackageFeed.Version}").GetProperty("type").GetString());
+            Assert.Equal("package", libraries.GetProperty($"Transfer.Pipelines/{PackageFeed.Version}").GetProperty("type").GetString());
+        }
+
+        string bin = Path.Combine(app, "bin", "Release", "net10.0");
+        Assert.True(File.Exists(Path.Combine(bin, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx")), "ResNet18.onnx not in the app's output");
+        Assert.True(File.Exists(Path.Combine(bin, "DnnImageModels", "ResNetPrepOnnx", "ResNetPreprocess.onnx")), "ResNetPreprocess.onnx not in the app's output");
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(bin, "runtimes"), "*onnxruntime.*", SearchOption.AllDirectories));
+
+        // NUGET_PACKAGES points nowhere, so Backbones.ResNet18 can only find the model in the app's own folder.
+        string model = Path.Combine(feed.Root, "consumer-model.zip");
+        var run = await DotNet.RunAsync(
+            app,
+            [Path.Combine(bin, "app.dll"), train, model, .. probes.Select(p => p.Path)],
+            PackageFeed.StepTimeout,
+            new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(feed.Root, "no-packages-here") });
+        run.EnsureSuccess();
+        Assert.Contains("MODELS True", run.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(model));
+        foreach (var (path, label) in probes)
+        {
+            Assert.Contains($"PREDICTED {Path.GetFileName(path)} {label} ", run.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Tool_InstalledFromThePackage_RunsHelpAndBackbones()
+    {
+        string tools = Path.Combine(feed.Root, "tools");
+        (await DotNet.RunAsync(
+            feed.Root,
+            ["tool", "install", "Transfer.Cli", "--version", PackageFeed.Version, "--tool-path", tools, "--add-source", feed.Feed],
+            PackageFeed.StepTimeout)).EnsureSuccess();
+        string transfer = Path.Combine(tools, OperatingSystem.IsWindows() ? "transfer.exe" : "transfer");
+
+        var help = (await DotNet.RunAsync(feed.Root, ["--help"], TimeSpan.FromMinutes(2), fileName: transfer)).EnsureSuccess();
+        foreach (string command in new[] { "train", "evaluate", "predict", "cache", "backbones" })
+        {
+            Assert.Contains(command, help.Output, StringComparison.Ordinal);
+        }
+
+        var backbones = (await DotNet.RunAsync(
+            feed.Root,
+            ["backbones", "--measure", "1", "--json"],
+            TimeSpan.FromMinutes(3),
+            new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(feed.Root, "no-packages-here") },
+            fileName: transfer)).EnsureSuccess();
+        using var json = JsonDocument.Parse(backbones.Output);
+        var resnet = json.RootElement.GetProperty("backbones")[0];
+        Assert.True(resnet.GetProperty("available").GetBoolean(), backbones.Output);
+        Assert.Equal(512, resnet.GetProperty("featureLength").GetInt32());
+
+        var missing = await DotNet.RunAsync(feed.Root, ["predict", "no-model.zip", "x.png"], TimeSpan.FromMinutes(2), fileName: transfer);
+        Assert.Equal(3, missing.ExitCode);
+    }
+
+    private static XDocument ReadNuspec(ZipArchive zip, string id)
+    {
+        using var stream = zip.GetEntry(id + ".nuspec")!.Open();
+        return XDocument.Load(stream);
+    }
+}
