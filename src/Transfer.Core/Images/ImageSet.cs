@@ -59,9 +59,11 @@ public sealed class ImageSet
     /// </summary>
     /// <param name="directory">The root folder.</param>
     /// <param name="options">Scan options; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Stops the scan between files.</param>
     /// <returns>The set.</returns>
     /// <exception cref="DatasetException">The folder is missing, has no class folders, or a class folder has no images.</exception>
-    public static ImageSet FromDirectory(string directory, ImageSetOptions? options = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static ImageSet FromDirectory(string directory, ImageSetOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         options ??= new ImageSetOptions();
@@ -98,8 +100,10 @@ public sealed class ImageSet
         {
             string label = Path.GetFileName(classDir);
             int before = entries.Count;
+            cancellationToken.ThrowIfCancellationRequested();
             foreach (string file in Directory.EnumerateFiles(classDir, "*", enumeration).Order(StringComparer.Ordinal))
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 string relative = Path.GetRelativePath(classDir, file);
                 if (relative.Split(Path.DirectorySeparatorChar).Any(p => p.StartsWith('.')))
                 {
@@ -150,9 +154,11 @@ public sealed class ImageSet
     /// </summary>
     /// <param name="manifestPath">The CSV file.</param>
     /// <param name="options">Scan options; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Stops the scan between rows.</param>
     /// <returns>The set.</returns>
     /// <exception cref="DatasetException">The manifest is missing or malformed, a path leaves the root, or a file is missing (under <see cref="BadImagePolicy.Fail"/>).</exception>
-    public static ImageSet FromManifest(string manifestPath, ImageSetOptions? options = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static ImageSet FromManifest(string manifestPath, ImageSetOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(manifestPath);
         options ??= new ImageSetOptions();
@@ -169,6 +175,7 @@ public sealed class ImageSet
         var rows = CsvReader.Read(File.ReadAllText(full, Encoding.UTF8), full);
         for (int i = 0; i < rows.Count; i++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var (line, fields) = rows[i];
             if (i == 0 && fields.Count >= 2 && fields[0].Trim().Equals("path", StringComparison.OrdinalIgnoreCase) && fields[1].Trim().Equals("label", StringComparison.OrdinalIgnoreCase))
             {
