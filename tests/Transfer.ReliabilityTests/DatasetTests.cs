@@ -6,10 +6,11 @@ namespace Transfer.ReliabilityTests;
 public sealed class DatasetTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("transfer-rel-set-").FullName;
+    private readonly List<string> _locked = [];
 
     public void Dispose()
     {
-        foreach (string file in Directory.EnumerateFiles(_root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        foreach (string file in _locked)
         {
             File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
@@ -76,8 +77,31 @@ public sealed class DatasetTests : IDisposable
         var set = ImageSet.FromDirectory(_root);
         Assert.Equal(["cat", "dog"], set.Classes);
 
-        // .NET does not follow directory symlinks while recursing, so a loop is neither followed nor repeated.
+        // Links back into the dataset are not followed (they would loop, or count dog's image as a cat), and are reported.
         Assert.Equal(2, set.Count);
+        Assert.Equal(3, set.Skipped.Count(s => s.Reason.Contains("inside the dataset: not followed", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void FromDirectory_SymlinkToOutsideFolderWithALoop_FollowedOnce()
+    {
+        string outside = Directory.CreateTempSubdirectory("transfer-rel-outside-").FullName;
+        try
+        {
+            File.WriteAllBytes(Path.Combine(outside, "x.png"), HostileFiles.Png(4, 4));
+            Directory.CreateSymbolicLink(Path.Combine(outside, "again"), outside);
+            Write("cat/a.png", HostileFiles.Png(4, 4));
+            Write("dog/b.png", HostileFiles.Png(4, 4));
+            Directory.CreateSymbolicLink(Path.Combine(_root, "cat", "more"), outside);
+            var set = ImageSet.FromDirectory(_root);
+            Assert.Equal(3, set.Count);
+            Assert.Contains(set.Entries, e => e.Path == Path.Combine(_root, "cat", "more", "x.png") && e.Label == "cat");
+            Assert.Contains(set.Skipped, s => s.Source == Path.Combine(_root, "cat", "more", "again") && s.Reason.Contains("already followed", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(outside, true);
+        }
     }
 
     [SkippableFact]
@@ -87,6 +111,7 @@ public sealed class DatasetTests : IDisposable
         string locked = Write("cat/locked.png", HostileFiles.Png(4, 4));
         Write("dog/b.png", HostileFiles.Png(4, 4));
         File.SetUnixFileMode(locked, UnixFileMode.None);
+        _locked.Add(locked);
         bool readable;
         try
         {

@@ -64,7 +64,13 @@ public sealed class FaultTests(SmallModelFixture fixture) : IClassFixture<SmallM
         using var predictor = loaded.CreatePredictor();
         string image = TestData.Images("test", "Trouser", 1)[0];
         using var expected = fixture.Model.CreatePredictor();
-        Assert.Equal(expected.Predict(image).Scores, predictor.Predict(image).Scores);
+        var want = expected.Predict(image).Scores;
+        var got = predictor.Predict(image).Scores;
+        Assert.Equal(want.Count, got.Count);
+        for (int i = 0; i < want.Count; i++)
+        {
+            Assert.Equal(want[i], got[i], 1e-5f); // a reloaded head scores in a different float order than the in-memory one
+        }
 
         // What a kill can leave is the writer's hidden temporary file, never a damaged model.zip.
         var others = Directory.GetFiles(_root).Where(f => f != target).Select(Path.GetFileName).ToList();

@@ -61,10 +61,16 @@ internal static class SegmentFile
             stream.Write(bytes);
             stream.Flush(flushToDisk: true);
         }
-        catch
+        catch (Exception e)
         {
             // A full disk (ENOSPC, EFBIG) must not leave a half-written segment behind.
             File.Delete(temp);
+            if (e is ArgumentOutOfRangeException)
+            {
+                // .NET reports EFBIG (a write past the file-size limit, ulimit -f) as ArgumentOutOfRangeException.
+                throw new IOException($"Bottleneck segment \"{temp}\" could not be written: {e.Message} Free disk space or raise the file-size limit (ulimit -f).", e);
+            }
+
             throw;
         }
 

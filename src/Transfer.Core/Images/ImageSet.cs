@@ -83,6 +83,8 @@ public sealed class ImageSet
         }
 
         var extensions = new HashSet<string>(options.Extensions, StringComparer.OrdinalIgnoreCase);
+        string rootReal = RealPath(root);
+        var followedLinks = new HashSet<string>(StringComparer.Ordinal);
         var entries = new List<ImageEntry>();
         var skipped = new List<SkippedImage>();
         var classes = new List<string>();
@@ -101,7 +103,7 @@ public sealed class ImageSet
             string label = Path.GetFileName(classDir);
             int before = entries.Count;
             cancellationToken.ThrowIfCancellationRequested();
-            foreach (string file in Directory.EnumerateFiles(classDir, "*", enumeration).Order(StringComparer.Ordinal))
+            foreach (string file in EnumerateFiles(classDir, enumeration, rootReal, followedLinks, skipped).Order(StringComparer.Ordinal))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 string relative = Path.GetRelativePath(classDir, file);
@@ -145,6 +147,62 @@ public sealed class ImageSet
         }
 
         return new ImageSet(entries, classes, skipped, root);
+    }
+
+    /// <summary>
+    /// The files below a class folder. A symbolic link to a folder is followed once when it leads outside the dataset
+    /// (data kept elsewhere); a link back into the dataset (to the folder itself, a parent or another class) or to a
+    /// folder already followed would count images twice or loop, so it is not followed and is reported.
+    /// </summary>
+    private static System.IO.Enumeration.FileSystemEnumerable<string> EnumerateFiles(string classDir, EnumerationOptions options, string rootReal, HashSet<string> followedLinks, List<SkippedImage> skipped)
+    {
+        string rootWithSep = rootReal.EndsWith(Path.DirectorySeparatorChar) ? rootReal : rootReal + Path.DirectorySeparatorChar;
+        return new System.IO.Enumeration.FileSystemEnumerable<string>(classDir, (ref System.IO.Enumeration.FileSystemEntry e) => e.ToFullPath(), options)
+        {
+            ShouldIncludePredicate = (ref System.IO.Enumeration.FileSystemEntry e) => !e.IsDirectory,
+            ShouldRecursePredicate = (ref System.IO.Enumeration.FileSystemEntry e) =>
+            {
+                if ((e.Attributes & FileAttributes.ReparsePoint) == 0)
+                {
+                    return true;
+                }
+
+                string link = e.ToFullPath();
+                string target = RealPath(link);
+                if (target == rootReal || target.StartsWith(rootWithSep, StringComparison.Ordinal))
+                {
+                    skipped.Add(new SkippedImage(link, $"symbolic link to \"{target}\", inside the dataset: not followed, so no image is counted twice and no loop is walked"));
+                    return false;
+                }
+
+                if (!followedLinks.Add(target))
+                {
+                    skipped.Add(new SkippedImage(link, $"symbolic link to \"{target}\", already followed: not followed again (a loop or a second link to the same folder)"));
+                    return false;
+                }
+
+                return true;
+            },
+        };
+    }
+
+    /// <summary>The path with every symbolic link resolved (the path itself when it is not a link or cannot be resolved).</summary>
+    private static string RealPath(string path)
+    {
+        try
+        {
+            var info = new DirectoryInfo(path);
+            var target = info.ResolveLinkTarget(returnFinalTarget: true);
+            string resolved = target?.FullName ?? info.FullName;
+
+            // A parent folder may itself be a link: resolve it too, so two spellings of one folder compare equal.
+            string? parent = Path.GetDirectoryName(resolved);
+            return parent is null || parent == resolved ? resolved : Path.Combine(RealPath(parent), Path.GetFileName(resolved));
+        }
+        catch (IOException)
+        {
+            return Path.GetFullPath(path);
+        }
     }
 
     /// <summary>

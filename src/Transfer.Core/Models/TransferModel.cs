@@ -142,6 +142,11 @@ public sealed class TransferModel : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             File.Move(temp, full, overwrite: true);
         }
+        catch (ArgumentOutOfRangeException e) when (e.TargetSite?.DeclaringType?.Namespace == "System.IO")
+        {
+            // .NET reports EFBIG (a write past the file-size limit, ulimit -f) as ArgumentOutOfRangeException from the file stream.
+            throw new IOException($"Model \"{full}\" could not be written: {e.Message} Free disk space or raise the file-size limit (ulimit -f); {(File.Exists(full) ? "the existing file is unchanged" : "no file was created")}.", e);
+        }
         finally
         {
             if (File.Exists(temp))
