@@ -87,7 +87,7 @@ public sealed class FaultTests(SmallModelFixture fixture) : IClassFixture<SmallM
         byte[] before = File.ReadAllBytes(target);
         using var worker = WorkerProcess.Start("save-full", fixture.ModelPath, target, (1 << 20).ToString(CultureInfo.InvariantCulture));
         string last = worker.WaitForExit(Timeout);
-        Assert.StartsWith("failed IOException: File too large", last, StringComparison.Ordinal);
+        Assert.Equal($"failed IOException: Model \"{target}\" could not be written: Specified file length was too large for the file system. (Parameter 'value') Free disk space or raise the file-size limit (ulimit -f); the existing file is unchanged.", last);
         Assert.Equal(before, File.ReadAllBytes(target));
         Assert.Equal([target], Directory.GetFiles(dir));
     }
@@ -103,7 +103,8 @@ public sealed class FaultTests(SmallModelFixture fixture) : IClassFixture<SmallM
         using (var worker = WorkerProcess.Start("featurize-full", images, cacheDir, "4096"))
         {
             string last = worker.WaitForExit(Timeout);
-            Assert.StartsWith("failed IOException: File too large", last, StringComparison.Ordinal);
+            Assert.StartsWith($"failed IOException: Bottleneck segment \"{cacheDir}", last, StringComparison.Ordinal);
+            Assert.EndsWith("Free disk space or raise the file-size limit (ulimit -f).", last, StringComparison.Ordinal);
         }
 
         Assert.Empty(Directory.GetFiles(cacheDir, "*.partial", SearchOption.AllDirectories));
@@ -112,6 +113,75 @@ public sealed class FaultTests(SmallModelFixture fixture) : IClassFixture<SmallM
         using var featurizer = new Featurizer(Backbones.Backbones.ResNet18);
         var result = await featurizer.FeaturizeAsync(ImageSet.FromDirectory(images), cache.GetStore(featurizer.FeatureSpaceKey, featurizer.FeatureLength));
         Assert.Equal(8, result.Computed);
+    }
+
+    [SkippableFact]
+    public async Task SaveAndCache_FullTmpfs_FailWithIOExceptionAndLeaveNothingHalfWritten()
+    {
+        string mount = Path.Combine(_root, "small-disk");
+        Directory.CreateDirectory(mount);
+        string? refused = Mount(mount, "64k");
+        Skip.If(refused is not null && Environment.GetEnvironmentVariable("TRANSFER_REQUIRE_TMPFS") != "1", $"A real full disk needs a tmpfs mount, which this user may not make ({refused}); the RLIMIT_FSIZE tests cover the same paths.");
+        Assert.Null(refused);
+        try
+        {
+            string target = Path.Combine(mount, "model.zip");
+            File.WriteAllText(target, "previous");
+            var e = Assert.Throws<IOException>(() => fixture.Model.Save(target));
+            Assert.Contains("No space left on device", e.Message, StringComparison.Ordinal);
+            Assert.Equal("previous", File.ReadAllText(target));
+            Assert.Equal([target], Directory.GetFiles(mount));
+
+            string images = Path.Combine(_root, "images");
+            TestData.CopyClasses(images, 24, "Bag", "Trouser");
+            string cacheDir = Path.Combine(mount, "cache");
+            using var featurizer = new Featurizer(Backbones.Backbones.ResNet18);
+            var cache = BottleneckCache.Open(cacheDir, new BottleneckCacheOptions { SegmentSize = 4 });
+            var ex = await Assert.ThrowsAsync<IOException>(() => featurizer.FeaturizeAsync(ImageSet.FromDirectory(images), cache.GetStore(featurizer.FeatureSpaceKey, featurizer.FeatureLength)));
+            Assert.Contains("No space left on device", ex.Message, StringComparison.Ordinal);
+            try
+            {
+                cache.Dispose(); // flushes what is still pending, which fails the same way
+            }
+            catch (IOException)
+            {
+            }
+
+            Assert.Empty(Directory.GetFiles(cacheDir, "*.partial", SearchOption.AllDirectories));
+            using var reopened = BottleneckCache.Open(cacheDir);
+            Assert.All(reopened.Inspect().Fingerprints, f => Assert.Equal(0, f.UnreadableSegments));
+        }
+        finally
+        {
+            Run("umount", mount);
+        }
+    }
+
+    private static string? Mount(string dir, string size)
+    {
+        var (code, output) = Run("mount", "-t", "tmpfs", "-o", $"size={size}", "tmpfs", dir);
+        return code == 0 ? null : $"mount exited {code}: {output.Trim()}";
+    }
+
+    private static (int Code, string Output) Run(string file, params string[] args)
+    {
+        try
+        {
+            var info = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (string a in args)
+            {
+                info.ArgumentList.Add(a);
+            }
+
+            using var process = System.Diagnostics.Process.Start(info)!;
+            string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            return (process.ExitCode, output);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return (-1, e.Message);
+        }
     }
 }
 
