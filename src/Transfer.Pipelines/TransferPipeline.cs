@@ -115,9 +115,10 @@ public sealed class TransferPipeline
         if (testFeatures is not null && testFeatures.Features.Count > 0)
         {
             progress?.Report(new PipelineProgress(PipelineStage.Evaluating, "test", null));
-            evaluation = Evaluator.Evaluate(head, testFeatures.Features);
+            evaluation = Evaluator.Evaluate(head, testFeatures.Features, cancellationToken: cancellationToken);
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         var model = TransferModel.Create(featurizer, head, Head.Describe());
         progress?.Report(new PipelineProgress(PipelineStage.Done, string.Empty, null));
         var skipped = Images.Skipped.Concat(trainFeatures.Skipped).Concat(testFeatures?.Skipped ?? []).ToList();

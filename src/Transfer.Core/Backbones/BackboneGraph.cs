@@ -31,6 +31,16 @@ internal static class BackboneGraph
             throw new ArgumentException($"Backbone \"{d.Name}\": the model has no output or node output \"{d.OutputName}\" (outputs: {string.Join(", ", g.Output.Select(o => o.Name))}). Fix OutputName in the descriptor.");
         }
 
+        var outDims = g.Output.FirstOrDefault(o => o.Name == d.OutputName)?.Type?.TensorType?.Shape?.Dim;
+        if (outDims is { Count: >= 2 } && outDims.Skip(1).All(x => x.DimValue > 0))
+        {
+            long perImage = outDims.Skip(1).Aggregate(1L, (a, x) => a * x.DimValue);
+            if (perImage != d.FeatureLength)
+            {
+                throw new ArgumentException($"Backbone \"{d.Name}\": output \"{d.OutputName}\" has shape [{string.Join(", ", outDims.Select(Describe))}], {perImage} features per image, but the descriptor says FeatureLength = {d.FeatureLength}. Fix FeatureLength in the descriptor.");
+            }
+        }
+
         var inDims = input.Type?.TensorType?.Shape?.Dim;
         if (inDims is null || inDims.Count != 4)
         {

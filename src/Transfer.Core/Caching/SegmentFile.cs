@@ -55,10 +55,23 @@ internal static class SegmentFile
         string name = Convert.ToHexStringLower(SHA256.HashData(bytes)) + Extension;
         string final = Path.Combine(directory, name);
         string temp = Path.Combine(directory, TempName());
-        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+        try
         {
+            using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
             stream.Write(bytes);
             stream.Flush(flushToDisk: true);
+        }
+        catch (Exception e)
+        {
+            // A full disk (ENOSPC, EFBIG) must not leave a half-written segment behind.
+            File.Delete(temp);
+            if (e is ArgumentOutOfRangeException)
+            {
+                // .NET reports EFBIG (a write past the file-size limit, ulimit -f) as ArgumentOutOfRangeException.
+                throw new IOException($"Bottleneck segment \"{temp}\" could not be written: {e.Message} Free disk space or raise the file-size limit (ulimit -f).", e);
+            }
+
+            throw;
         }
 
         try

@@ -13,12 +13,15 @@ public static class Evaluator
     /// <param name="head">The trained head.</param>
     /// <param name="test">Test features with their true class indices.</param>
     /// <param name="topK">The k of the top-k accuracy.</param>
+    /// <param name="cancellationToken">Checked before scoring (scoring features is one short call).</param>
     /// <returns>The metrics.</returns>
     /// <exception cref="ArgumentException">The test set is empty or its classes differ from the head's.</exception>
-    public static EvaluationResult Evaluate(TrainedHead head, FeatureMatrix test, int topK = 3)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static EvaluationResult Evaluate(TrainedHead head, FeatureMatrix test, int topK = 3, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(head);
         ArgumentNullException.ThrowIfNull(test);
+        cancellationToken.ThrowIfCancellationRequested();
         if (test.ClassCount != head.Classes.Count)
         {
             throw new ArgumentException($"The test set has {test.ClassCount} classes but the head was trained on {head.Classes.Count}. Use the training set's class list for the test set.", nameof(test));

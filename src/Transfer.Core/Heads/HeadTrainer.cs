@@ -47,7 +47,9 @@ public abstract class HeadTrainer
         if (present.Count < 2)
         {
             string only = present.Count == 1 ? classes[present.First()] : "none";
-            throw new ArgumentException($"Only one class found in the training images (\"{only}\"); a classifier needs at least two. Add a folder of images for each other class.", nameof(train));
+            var empty = classes.Where((_, i) => !present.Contains(i)).Select(c => $"\"{c}\"").ToList();
+            string emptyNote = empty.Count > 0 ? $" Classes with no usable images: {string.Join(", ", empty)} (were their images skipped as unreadable?)." : string.Empty;
+            throw new ArgumentException($"Only one class found in the training images (\"{only}\"); a classifier needs at least two.{emptyNote} Add a folder of images for each other class.", nameof(train));
         }
     }
 }

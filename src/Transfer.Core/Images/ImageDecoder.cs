@@ -49,7 +49,10 @@ public static class ImageDecoder
         using var codec = SKCodec.Create(data);
         if (codec is null)
         {
-            throw new InvalidImageException(name, $"not a recognised image format (first bytes: {Convert.ToHexString(encoded[..Math.Min(8, encoded.Length)])}). Supported: PNG, JPEG, BMP, GIF, WebP, ICO, WBMP.");
+            string first = Convert.ToHexString(encoded[..Math.Min(8, encoded.Length)]);
+            throw new InvalidImageException(name, Signature(encoded) is { } format
+                ? $"the file starts as a {format} (first bytes: {first}) but its header is truncated or damaged."
+                : $"not a recognised image format (first bytes: {first}). Supported: PNG, JPEG, BMP, GIF, WebP, ICO, WBMP.");
         }
 
         var info = codec.Info;
@@ -108,6 +111,17 @@ public static class ImageDecoder
             throw;
         }
     }
+
+    /// <summary>Names the format whose signature <paramref name="encoded"/> starts with, for files the decoder cannot open.</summary>
+    private static string? Signature(ReadOnlySpan<byte> encoded) => encoded switch
+    {
+        [0x89, (byte)'P', (byte)'N', (byte)'G', ..] => "PNG",
+        [0xFF, 0xD8, 0xFF, ..] => "JPEG",
+        [(byte)'G', (byte)'I', (byte)'F', (byte)'8', ..] => "GIF",
+        [(byte)'R', (byte)'I', (byte)'F', (byte)'F', _, _, _, _, (byte)'W', (byte)'E', (byte)'B', (byte)'P', ..] => "WebP",
+        [(byte)'B', (byte)'M', _, _, _, _, _, _, _, _, _, _, _, _, ..] => "BMP",
+        _ => null,
+    };
 
     /// <summary>Resizes exactly as ML.NET's <c>MLImage.CloneWithResizing</c> does for the mode.</summary>
     internal static SKBitmap? Resize(SKBitmap image, int width, int height, ResizeMode mode)

@@ -59,9 +59,11 @@ public sealed class ImageSet
     /// </summary>
     /// <param name="directory">The root folder.</param>
     /// <param name="options">Scan options; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Stops the scan between files.</param>
     /// <returns>The set.</returns>
     /// <exception cref="DatasetException">The folder is missing, has no class folders, or a class folder has no images.</exception>
-    public static ImageSet FromDirectory(string directory, ImageSetOptions? options = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static ImageSet FromDirectory(string directory, ImageSetOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         options ??= new ImageSetOptions();
@@ -81,6 +83,8 @@ public sealed class ImageSet
         }
 
         var extensions = new HashSet<string>(options.Extensions, StringComparer.OrdinalIgnoreCase);
+        string rootReal = RealPath(root);
+        var followedLinks = new HashSet<string>(StringComparer.Ordinal);
         var entries = new List<ImageEntry>();
         var skipped = new List<SkippedImage>();
         var classes = new List<string>();
@@ -98,8 +102,10 @@ public sealed class ImageSet
         {
             string label = Path.GetFileName(classDir);
             int before = entries.Count;
-            foreach (string file in Directory.EnumerateFiles(classDir, "*", enumeration).Order(StringComparer.Ordinal))
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (string file in EnumerateFiles(classDir, enumeration, rootReal, followedLinks, skipped).Order(StringComparer.Ordinal))
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 string relative = Path.GetRelativePath(classDir, file);
                 if (relative.Split(Path.DirectorySeparatorChar).Any(p => p.StartsWith('.')))
                 {
@@ -144,15 +150,73 @@ public sealed class ImageSet
     }
 
     /// <summary>
+    /// The files below a class folder. A symbolic link to a folder is followed once when it leads outside the dataset
+    /// (data kept elsewhere); a link back into the dataset (to the folder itself, a parent or another class) or to a
+    /// folder already followed would count images twice or loop, so it is not followed and is reported.
+    /// </summary>
+    private static System.IO.Enumeration.FileSystemEnumerable<string> EnumerateFiles(string classDir, EnumerationOptions options, string rootReal, HashSet<string> followedLinks, List<SkippedImage> skipped)
+    {
+        string rootWithSep = rootReal.EndsWith(Path.DirectorySeparatorChar) ? rootReal : rootReal + Path.DirectorySeparatorChar;
+        return new System.IO.Enumeration.FileSystemEnumerable<string>(classDir, (ref System.IO.Enumeration.FileSystemEntry e) => e.ToFullPath(), options)
+        {
+            ShouldIncludePredicate = (ref System.IO.Enumeration.FileSystemEntry e) => !e.IsDirectory,
+            ShouldRecursePredicate = (ref System.IO.Enumeration.FileSystemEntry e) =>
+            {
+                if ((e.Attributes & FileAttributes.ReparsePoint) == 0)
+                {
+                    return true;
+                }
+
+                string link = e.ToFullPath();
+                string target = RealPath(link);
+                if (target == rootReal || target.StartsWith(rootWithSep, StringComparison.Ordinal))
+                {
+                    skipped.Add(new SkippedImage(link, $"symbolic link to \"{target}\", inside the dataset: not followed, so no image is counted twice and no loop is walked"));
+                    return false;
+                }
+
+                if (!followedLinks.Add(target))
+                {
+                    skipped.Add(new SkippedImage(link, $"symbolic link to \"{target}\", already followed: not followed again (a loop or a second link to the same folder)"));
+                    return false;
+                }
+
+                return true;
+            },
+        };
+    }
+
+    /// <summary>The path with every symbolic link resolved (the path itself when it is not a link or cannot be resolved).</summary>
+    private static string RealPath(string path)
+    {
+        try
+        {
+            var info = new DirectoryInfo(path);
+            var target = info.ResolveLinkTarget(returnFinalTarget: true);
+            string resolved = target?.FullName ?? info.FullName;
+
+            // A parent folder may itself be a link: resolve it too, so two spellings of one folder compare equal.
+            string? parent = Path.GetDirectoryName(resolved);
+            return parent is null || parent == resolved ? resolved : Path.Combine(RealPath(parent), Path.GetFileName(resolved));
+        }
+        catch (IOException)
+        {
+            return Path.GetFullPath(path);
+        }
+    }
+
+    /// <summary>
     /// Reads a CSV manifest of <c>path,label</c> rows (RFC 4180 quoting; an optional header row <c>path,label</c>).
     /// Paths are relative to the manifest's folder and must stay inside it: <c>..</c> segments or absolute paths that
     /// leave it are refused.
     /// </summary>
     /// <param name="manifestPath">The CSV file.</param>
     /// <param name="options">Scan options; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Stops the scan between rows.</param>
     /// <returns>The set.</returns>
     /// <exception cref="DatasetException">The manifest is missing or malformed, a path leaves the root, or a file is missing (under <see cref="BadImagePolicy.Fail"/>).</exception>
-    public static ImageSet FromManifest(string manifestPath, ImageSetOptions? options = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static ImageSet FromManifest(string manifestPath, ImageSetOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(manifestPath);
         options ??= new ImageSetOptions();
@@ -169,6 +233,7 @@ public sealed class ImageSet
         var rows = CsvReader.Read(File.ReadAllText(full, Encoding.UTF8), full);
         for (int i = 0; i < rows.Count; i++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var (line, fields) = rows[i];
             if (i == 0 && fields.Count >= 2 && fields[0].Trim().Equals("path", StringComparison.OrdinalIgnoreCase) && fields[1].Trim().Equals("label", StringComparison.OrdinalIgnoreCase))
             {

@@ -107,11 +107,14 @@ public sealed class TransferModel : IDisposable
     /// </summary>
     /// <param name="path">The zip file to write.</param>
     /// <param name="input">The input column kind of the saved chain.</param>
-    /// <exception cref="IOException">The file cannot be written.</exception>
-    public void Save(string path, ScoringInput input = ScoringInput.ImagePath)
+    /// <param name="cancellationToken">Checked before writing and before the rename; a cancelled save leaves any existing file as it was.</param>
+    /// <exception cref="IOException">The file cannot be written (the disk is full, the folder is read-only…); any existing file is left as it was.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public void Save(string path, ScoringInput input = ScoringInput.ImagePath, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
@@ -136,7 +139,13 @@ public sealed class TransferModel : IDisposable
                 check.Flush(flushToDisk: true);
             }
 
+            cancellationToken.ThrowIfCancellationRequested();
             File.Move(temp, full, overwrite: true);
+        }
+        catch (ArgumentOutOfRangeException e) when (e.TargetSite?.DeclaringType?.Namespace == "System.IO")
+        {
+            // .NET reports EFBIG (a write past the file-size limit, ulimit -f) as ArgumentOutOfRangeException from the file stream.
+            throw new IOException($"Model \"{full}\" could not be written: {e.Message} Free disk space or raise the file-size limit (ulimit -f); {(File.Exists(full) ? "the existing file is unchanged" : "no file was created")}.", e);
         }
         finally
         {
@@ -264,7 +273,17 @@ public sealed class TransferModel : IDisposable
             if (_onnxPath is null)
             {
                 string path = Path.Combine(Path.GetTempPath(), $"transfer-{Guid.NewGuid():N}.onnx");
-                File.WriteAllBytes(path, _featurizerModel);
+                try
+                {
+                    File.WriteAllBytes(path, _featurizerModel);
+                }
+                catch
+                {
+                    // A full disk must not leave a half-written model in the temp folder.
+                    File.Delete(path);
+                    throw;
+                }
+
                 _onnxPath = path;
             }
 
