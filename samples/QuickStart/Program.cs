@@ -24,30 +24,26 @@ var progress = new Progress<PipelineProgress>(p =>
         Console.WriteLine($"  featurizing {p.Dataset}: {f.Completed}/{f.Total} ({f.ImagesPerSecond:F0} images/s)");
     }
 });
-var pipeline = TransferPipeline.For(train)
+string reportPath = Path.ChangeExtension(modelPath, ".report.html");
+using var result = await TransferPipeline.For(train)
     .WithBackbone(Backbones.ResNet18)
-    .TestOn(test)
-    .Build();
-using var result = await pipeline.RunAsync(progress);
+    .Evaluate(test)
+    .WriteReport(reportPath)
+    .Build()
+    .RunAsync(progress);
 // Features are cached by image content beside the images (data/train/.bottlenecks): a second run computes none.
 int hits = result.TrainFeatures.CacheHits + result.TestFeatures!.CacheHits;
 Console.WriteLine($"Featurized in {result.FeaturizeTime.TotalSeconds:F1} s ({hits} of {train.Count + test.Count} from the bottleneck cache), head trained in {result.TrainTime.TotalSeconds:F1} s.");
 
 // 3. Report: one self-contained HTML page (metrics, per-class table, confusion heat map, training curves,
-//    most confused pairs, the worst mistakes as thumbnails, dataset summary, run manifest) and a Markdown summary.
-var manifest = RunManifest.FromModel(result.Model, pipeline.Seed, RunManifest.ComputeDatasetHash(train.Entries, test.Entries),
-    [new("featurize", result.FeaturizeTime), new("train head", result.TrainTime)]);
-var report = EvaluationReport.Create(result.Evaluation!, result.TestFeatures.Images, result.Model.Head.History,
-    DatasetSummary.FromImageSets(train, test, result.Skipped), manifest);
-string reportPath = Path.ChangeExtension(modelPath, ".report.html");
-report.Write(reportPath);
+//    most confused pairs, the worst mistakes as thumbnails, dataset audit, run manifest) and a Markdown summary.
 Console.WriteLine();
-Console.WriteLine(report.ToMarkdown());
+Console.WriteLine(result.Report!.ToMarkdown());
 Console.WriteLine($"Report: {reportPath}");
 
 // 4. Save as an ML.NET model zip (written atomically), with the run manifest as JSON beside it.
 result.Model.Save(modelPath);
-Console.WriteLine($"Saved {modelPath} ({new FileInfo(modelPath).Length / 1e6:F1} MB) and {manifest.SaveBesideModel(modelPath)}.");
+Console.WriteLine($"Saved {modelPath} ({new FileInfo(modelPath).Length / 1e6:F1} MB) and {result.Report.Manifest!.SaveBesideModel(modelPath)}.");
 
 // 5. Reload with plain ML.NET: no Transfer code is needed to score.
 var ml = new MLContext();

@@ -12,6 +12,9 @@ public enum PipelineStage
     /// <summary>Evaluating on the test images.</summary>
     Evaluating,
 
+    /// <summary>Auditing the dataset and writing the HTML evaluation report (<see cref="TransferPipelineBuilder.WriteReport"/>).</summary>
+    WritingReport,
+
     /// <summary>Finished.</summary>
     Done,
 }

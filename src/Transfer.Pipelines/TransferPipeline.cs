@@ -6,6 +6,7 @@ using Transfer.Featurization;
 using Transfer.Heads;
 using Transfer.Images;
 using Transfer.Models;
+using Transfer.Reporting;
 
 namespace Transfer.Pipelines;
 
@@ -55,6 +56,12 @@ public sealed class TransferPipeline
 
     /// <summary>Gets a value indicating whether every feature must come from the cache (<see cref="TransferPipelineBuilder.FromCache"/>): the backbone runs on no image.</summary>
     public bool FromCache { get; }
+
+    /// <summary>Gets the HTML report to write after each run (<see cref="TransferPipelineBuilder.WriteReport"/>), or <see langword="null"/>.</summary>
+    public string? ReportPath { get; init; }
+
+    /// <summary>Gets the report options, or <see langword="null"/> for the defaults.</summary>
+    public EvaluationReportOptions? ReportOptions { get; init; }
 
     /// <summary>Starts configuring a pipeline for an image set.</summary>
     /// <param name="images">The labelled images.</param>
@@ -120,9 +127,24 @@ public sealed class TransferPipeline
 
         cancellationToken.ThrowIfCancellationRequested();
         var model = TransferModel.Create(featurizer, head, Head.Describe());
-        progress?.Report(new PipelineProgress(PipelineStage.Done, string.Empty, null));
         var skipped = Images.Skipped.Concat(trainFeatures.Skipped).Concat(testFeatures?.Skipped ?? []).ToList();
-        return new TransferResult(model, evaluation, trainFeatures, testFeatures, skipped, featurizeTime, trainTime, head.History, cache?.Statistics, cache?.Directory);
+        EvaluationReport? report = null;
+        if (ReportPath is not null && evaluation is not null)
+        {
+            try
+            {
+                progress?.Report(new PipelineProgress(PipelineStage.WritingReport, "test", null));
+                report = WriteReport(model, evaluation, train, test, testFeatures!, head, skipped, featurizeTime, trainTime, cancellationToken);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+        }
+
+        progress?.Report(new PipelineProgress(PipelineStage.Done, string.Empty, null));
+        return new TransferResult(model, evaluation, trainFeatures, testFeatures, skipped, featurizeTime, trainTime, head.History, cache?.Statistics, cache?.Directory) { Report = report };
     }
 
     /// <summary>
@@ -233,6 +255,19 @@ public sealed class TransferPipeline
         {
             throw new InvalidOperationException($"FromCache: {missing.Count} of {images.Count} images have no features in the bottleneck cache {store.Directory} (first: {string.Join(", ", missing.Take(3))}). The cache is keyed by the image bytes, backbone and preprocessing: featurize these images into it first (CacheBottlenecks instead of FromCache), or use the backbone and preprocessing that filled it.");
         }
+    }
+
+    private EvaluationReport WriteReport(TransferModel model, EvaluationResult evaluation, ImageSet train, ImageSet? test, FeaturizationResult testFeatures, TrainedHead head, IReadOnlyList<SkippedImage> skipped, TimeSpan featurizeTime, TimeSpan trainTime, CancellationToken cancellationToken)
+    {
+        var audit = DatasetAudit.Run(train, test, cancellationToken);
+        var manifest = RunManifest.FromModel(model, Seed, RunManifest.ComputeDatasetHash(train.Entries, test?.Entries), [new("featurize", featurizeTime), new("train head", trainTime)]);
+        var report = EvaluationReport.Create(evaluation, testFeatures.Images, head.History, DatasetSummary.FromImageSets(train, test, skipped, audit), manifest, ReportOptions);
+        cancellationToken.ThrowIfCancellationRequested();
+        string directory = Path.GetDirectoryName(ReportPath!)!;
+        Directory.CreateDirectory(directory);
+        report.Write(ReportPath!);
+        manifest.Save(Path.ChangeExtension(ReportPath!, ".manifest.json"));
+        return report;
     }
 
     private static Progress<FeaturizationProgress>? Forward(IProgress<PipelineProgress>? progress, string dataset) =>

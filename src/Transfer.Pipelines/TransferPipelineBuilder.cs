@@ -3,6 +3,7 @@ using Transfer.Featurization;
 using Transfer.Heads;
 using Transfer.Heads.Neural;
 using Transfer.Images;
+using Transfer.Reporting;
 
 namespace Transfer.Pipelines;
 
@@ -25,6 +26,8 @@ public sealed class TransferPipelineBuilder
     private string? _cacheDirectory;
     private bool _cacheDisabled;
     private bool _built;
+    private string? _reportPath;
+    private EvaluationReportOptions? _reportOptions;
 
     internal TransferPipelineBuilder(ImageSet images) => _images = images;
 
@@ -147,6 +150,22 @@ public sealed class TransferPipelineBuilder
         return this;
     }
 
+    /// <summary>
+    /// Writes a self-contained HTML evaluation report after the run (<see cref="EvaluationReport"/>): metrics, confusion
+    /// matrix, training curves, the worst mistakes as thumbnails, a dataset audit (duplicates, train/test leakage) and the
+    /// run manifest, which is also saved as JSON beside the report. Needs an evaluation (a test set or a test fraction above 0).
+    /// </summary>
+    /// <param name="path">The HTML file to write (its folder is created).</param>
+    /// <param name="options">Report options (default: <see cref="EvaluationReportOptions"/>'s defaults).</param>
+    /// <returns>This builder.</returns>
+    public TransferPipelineBuilder WriteReport(string path, EvaluationReportOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        _reportPath = path;
+        _reportOptions = options;
+        return this;
+    }
+
     /// <summary>Checks the whole configuration and creates the pipeline.</summary>
     /// <returns>The immutable pipeline.</returns>
     /// <exception cref="ArgumentException">The configuration is invalid; every problem is listed.</exception>
@@ -228,6 +247,23 @@ public sealed class TransferPipelineBuilder
             }
         }
 
+        if (_reportPath is not null)
+        {
+            if (_test is null && _testFraction == 0)
+            {
+                errors.Add("WriteReport needs an evaluation, but there is no test set (TestFraction is 0). Call Evaluate(testImages) or Evaluate(fraction) with a fraction above 0.");
+            }
+
+            try
+            {
+                _reportOptions?.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                errors.Add("WriteReport: " + e.Message);
+            }
+        }
+
         if (errors.Count > 0)
         {
             throw new ArgumentException($"Invalid pipeline / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
@@ -235,6 +271,10 @@ public sealed class TransferPipelineBuilder
 
         _built = true;
         string? cache = _cacheDisabled ? null : _cacheDirectory ?? (_images.Root is { } root ? Caching.BottleneckCache.GetDefaultDirectory(root) : null);
-        return new TransferPipeline(_images, _backbone ?? Backbones.Backbones.ResNet18, featurizerOptions, head ?? new MlNetHeadTrainer(), _test, _testFraction, _seed, cache, _fromCache);
+        return new TransferPipeline(_images, _backbone ?? Backbones.Backbones.ResNet18, featurizerOptions, head ?? new MlNetHeadTrainer(), _test, _testFraction, _seed, cache, _fromCache)
+        {
+            ReportPath = _reportPath is null ? null : Path.GetFullPath(_reportPath),
+            ReportOptions = _reportOptions,
+        };
     }
 }

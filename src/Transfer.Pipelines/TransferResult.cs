@@ -54,6 +54,9 @@ public sealed class TransferResult : IDisposable
     /// <summary>Gets the bottleneck cache folder (full path), or <see langword="null"/> without a cache.</summary>
     public string? CacheDirectory { get; }
 
+    /// <summary>Gets the evaluation report written after the run (<see cref="TransferPipelineBuilder.WriteReport"/>), or <see langword="null"/>.</summary>
+    public Reporting.EvaluationReport? Report { get; init; }
+
     /// <inheritdoc />
     public void Dispose() => Model.Dispose();
 }

@@ -195,6 +195,40 @@ public sealed class TransferPipelineBuilderTests
         Assert.Equal([PipelineStage.Featurizing, PipelineStage.TrainingHead, PipelineStage.Evaluating, PipelineStage.Done], stages);
     }
 
+    [Fact]
+    public void Build_WriteReportWithoutEvaluation_SaysHowToAddATestSet()
+    {
+        var e = Assert.Throws<ArgumentException>(() => TransferPipeline.For(TwoClasses()).TestFraction(0).WriteReport("r.html").Build());
+        Assert.Equal(
+            $"Invalid pipeline / Validation Errors:{Environment.NewLine}WriteReport needs an evaluation, but there is no test set (TestFraction is 0). Call Evaluate(testImages) or Evaluate(fraction) with a fraction above 0.",
+            e.Message);
+    }
+
+    [Fact]
+    public async Task RunAsync_WriteReport_WritesTheHtmlWithTheAuditAndTheManifest()
+    {
+        using var trainFolder = SyntheticImages.WriteToFolder(new SyntheticImageOptions { ImagesPerClass = 8 });
+        using var testFolder = SyntheticImages.WriteToFolder(new SyntheticImageOptions { ImagesPerClass = 3, Seed = 7 });
+        var train = trainFolder.Load();
+        var test = testFolder.Load();
+        // Leak one training image into the test set (same bytes, another name): the audit must report it.
+        var leaked = train.Entries[0];
+        File.Copy(leaked.Path!, Path.Combine(Path.GetDirectoryName(test.Entries.First(t => t.Label == leaked.Label).Path!)!, "copy-of-train.png"));
+        test = testFolder.Load();
+        string report = Path.Combine(trainFolder.Directory, "out", "run.report.html");
+
+        using var result = await TransferPipeline.For(train).WithBackbone(TinyBackbone.Default).WithoutBottleneckCache()
+            .Evaluate(test).WriteReport(report).Build().RunAsync();
+
+        Assert.NotNull(result.Report);
+        string html = File.ReadAllText(report);
+        Assert.Contains("copy-of-train.png", html, StringComparison.Ordinal);
+        Assert.Contains(TinyBackbone.Default.Fingerprint, html, StringComparison.Ordinal);
+        Assert.Single(result.Report.Dataset!.Leaks!);
+        Assert.True(File.Exists(Path.Combine(trainFolder.Directory, "out", "run.report.manifest.json")));
+        Assert.Contains("Micro-accuracy", result.Report.ToMarkdown(), StringComparison.OrdinalIgnoreCase);
+    }
+
     private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);

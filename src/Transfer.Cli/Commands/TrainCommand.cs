@@ -23,15 +23,16 @@ internal static class TrainCommand
         var epochs = new Option<int?>("--epochs") { Description = "Epochs (softmax, mlp; default 30), iterations (lbfgs, sdca) or boosting rounds (lightgbm); default: the trainer's." };
         var seed = new Option<int>("--seed") { Description = "Seed for the test split and the head.", DefaultValueFactory = _ => 42 };
         var json = new Option<bool>("--json") { Description = "Write the result as JSON (no progress output)." };
+        var report = new Option<string?>("--report") { Description = "Write an HTML evaluation report (metrics, confusion matrix, worst mistakes, dataset audit, run manifest) to this file. Needs a test set." };
         var command = new Command("train", "Train a classifier on a folder of images (one sub-folder per class) and save it as a model zip.")
         {
-            folder, output, test, testFraction, cache, backbone, head, epochs, seed, json,
+            folder, output, test, testFraction, cache, backbone, head, epochs, seed, json, report,
         };
         command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => RunAsync(
             console,
             new TrainSettings(
                 parse.GetValue(folder)!, parse.GetValue(output)!, parse.GetValue(test), parse.GetValue(testFraction), parse.GetValue(cache),
-                parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(json)),
+                parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(report)),
             ct)));
         return command;
     }
@@ -54,12 +55,27 @@ internal static class TrainCommand
         var headTrainer = CliInputs.CreateHead(s.Head, s.Epochs, s.Seed);
         var backbone = CliInputs.ResolveBackbone(s.Backbone);
         string outPath = PrepareOutput(s.Out);
+        string? reportPath = null;
+        if (s.Report is not null)
+        {
+            if (testImages is null && s.TestFraction == 0)
+            {
+                throw new CliException(ExitCode.Usage, "--report needs a test set: pass --test <folder> or a --test-fraction above 0.");
+            }
+
+            reportPath = PrepareOutput(s.Report, "--report");
+        }
 
         var builder = TransferPipeline.For(images).WithBackbone(backbone).TrainHead(headTrainer);
         builder = testImages is null ? builder.TestFraction(s.TestFraction, s.Seed) : builder.TestOn(testImages);
         if (s.Cache is not null)
         {
             builder = builder.CacheBottlenecks(Path.GetFullPath(s.Cache));
+        }
+
+        if (reportPath is not null)
+        {
+            builder = builder.WriteReport(reportPath);
         }
 
         TransferPipeline pipeline;
@@ -86,7 +102,7 @@ internal static class TrainCommand
         using var disposeResult = result;
         try
         {
-            result.Model.Save(outPath);
+            result.Model.Save(outPath, cancellationToken: ct);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -102,7 +118,8 @@ internal static class TrainCommand
                 result.TrainFeatures.Computed + (result.TestFeatures?.Computed ?? 0),
                 result.FeaturizeTime.TotalSeconds, result.TrainTime.TotalSeconds,
                 result.Skipped.Select(k => new SkippedJson(k.Source, k.Reason)).ToList(),
-                result.Evaluation is null ? null : EvaluationJson.From(result.Evaluation)));
+                result.Evaluation is null ? null : EvaluationJson.From(result.Evaluation),
+                result.Report is null ? null : reportPath));
             return (int)ExitCode.Success;
         }
 
@@ -124,16 +141,22 @@ internal static class TrainCommand
             console.WriteLine("No test images: not evaluated.");
         }
 
+        if (result.Report is not null)
+        {
+            console.WriteLine($"Report: {reportPath}");
+        }
+
         console.WriteLine($"Saved {outPath}");
         return (int)ExitCode.Success;
     }
 
-    private static string PrepareOutput(string path)
+    private static string PrepareOutput(string path, string option = "--out")
     {
         string full = Path.GetFullPath(path);
         if (Directory.Exists(full))
         {
-            throw new CliException(ExitCode.OutputFailed, $"--out \"{path}\" is a folder; pass a file name such as {Path.Combine(path, "model.zip")}.");
+            string example = option == "--out" ? "model.zip" : "report.html";
+            throw new CliException(ExitCode.OutputFailed, $"{option} \"{path}\" is a folder; pass a file name such as {Path.Combine(path, example)}.");
         }
 
         try
@@ -142,7 +165,7 @@ internal static class TrainCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new CliException(ExitCode.OutputFailed, $"Cannot create the folder of --out \"{path}\": {ex.Message}", ex);
+            throw new CliException(ExitCode.OutputFailed, $"Cannot create the folder of {option} \"{path}\": {ex.Message}", ex);
         }
 
         return full;
@@ -230,5 +253,5 @@ internal static class TrainCommand
     }
 
     private sealed record TrainSettings(
-        string Folder, string Out, string? Test, double TestFraction, string? Cache, string Backbone, string Head, int? Epochs, int Seed, bool Json);
+        string Folder, string Out, string? Test, double TestFraction, string? Cache, string Backbone, string Head, int? Epochs, int Seed, bool Json, string? Report);
 }

@@ -54,7 +54,8 @@ internal sealed record TrainJson(
     double FeaturizeSeconds,
     double TrainSeconds,
     IReadOnlyList<SkippedJson> Skipped,
-    EvaluationJson? Evaluation);
+    EvaluationJson? Evaluation,
+    string? Report = null);
 
 /// <summary>An image left out, and why.</summary>
 internal sealed record SkippedJson(string Source, string Reason);

@@ -18,7 +18,7 @@ public sealed record DatasetSummary
 
     /// <summary>Gets groups of images with identical content, or <see langword="null"/> when no audit looked for them.</summary>
     /// <value>The default value is <see langword="null"/> (not checked).</value>
-    public IReadOnlyList<DuplicateGroup>? Duplicates { get; init; }
+    public IReadOnlyList<DuplicateImages>? Duplicates { get; init; }
 
     /// <summary>Gets images whose content is in both the training and the test set, or <see langword="null"/> when no audit looked for them.</summary>
     /// <value>The default value is <see langword="null"/> (not checked).</value>
@@ -29,6 +29,23 @@ public sealed record DatasetSummary
 
     /// <summary>Gets the total number of test images.</summary>
     public int TestCount => Classes.Sum(c => c.Test);
+
+    /// <summary>Counts the images of each class and takes the duplicates and train/test leaks a <see cref="DatasetAudit"/> found.</summary>
+    /// <param name="train">The training images; its class list gives the order.</param>
+    /// <param name="test">The test images, or <see langword="null"/>.</param>
+    /// <param name="skipped">Images left out, with reasons; <see langword="null"/> for the sets' own <see cref="ImageSet.Skipped"/> lists.</param>
+    /// <param name="audit">The audit of the same sets (<see cref="DatasetAudit.Run"/>).</param>
+    /// <returns>The summary, with duplicates and leaks checked.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="train"/> or <paramref name="audit"/> is <see langword="null"/>.</exception>
+    public static DatasetSummary FromImageSets(ImageSet train, ImageSet? test, IEnumerable<SkippedImage>? skipped, DatasetAuditResult audit)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        return FromImageSets(train, test, skipped) with
+        {
+            Duplicates = [.. audit.Duplicates.Select(g => new DuplicateImages(g.Hash.ToString(), [.. g.Entries.Select(Source)]))],
+            Leaks = [.. audit.Leaks.Select(l => new TrainTestLeak(l.Hash.ToString(), [.. l.Train.Select(Source)], [.. l.Test.Select(Source)]))],
+        };
+    }
 
     /// <summary>Counts the images of each class of a training set and an optional test set.</summary>
     /// <param name="train">The training images; its class list gives the order.</param>
@@ -54,4 +71,6 @@ public sealed record DatasetSummary
         var left = skipped?.ToList() ?? [.. train.Skipped, .. test?.Skipped ?? []];
         return new DatasetSummary { Classes = classes, Skipped = left };
     }
+
+    private static string Source(ImageEntry entry) => entry.Path ?? entry.Name;
 }

@@ -40,6 +40,34 @@ public sealed class TrainCommandTests(CliData data)
     }
 
     [Fact]
+    public async Task Train_Report_WritesTheHtmlReportAndNamesItInJson()
+    {
+        string folder = data.NewFolder("report");
+        string model = Path.Combine(folder, "m.zip");
+        string report = Path.Combine(folder, "reports", "m.html");
+
+        var run = await CliRunner.RunAsync("train", data.Train, "--out", model, "--test", data.Test, "--cache", data.Cache, "--report", report, "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = JsonDocument.Parse(run.Out);
+        Assert.Equal(report, json.RootElement.GetProperty("report").GetString());
+        string html = File.ReadAllText(report);
+        Assert.Contains("<table", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Train_ReportWithoutTestSet_ExitsUsage()
+    {
+        string model = Path.Combine(data.NewFolder("report-no-test"), "m.zip");
+
+        var run = await CliRunner.RunAsync("train", data.Train, "--out", model, "--test-fraction", "0", "--report", "r.html");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("error: --report needs a test set: pass --test <folder> or a --test-fraction above 0.", run.Error.Trim());
+    }
+
+    [Fact]
     public async Task Train_NoTestFolder_HoldsOutTestFraction()
     {
         string model = Path.Combine(data.NewFolder("fraction"), "m.zip");

@@ -169,7 +169,7 @@ public sealed class EvaluationReportTests : IDisposable
         var summary = Summary() with
         {
             Skipped = [new SkippedImage("/d/broken.png", "the file is truncated"), new SkippedImage("/d/.hidden.png", "hidden file")],
-            Duplicates = [new DuplicateGroup(new string('a', 64), ["/d/a.png", "/d/b.png"])],
+            Duplicates = [new DuplicateImages(new string('a', 64), ["/d/a.png", "/d/b.png"])],
             Leaks = [new TrainTestLeak(new string('b', 64), ["/train/x.png"], ["/test/x.png", "/test/y.png"])],
         };
         string html = EvaluationReport.Create(_data.Evaluation, dataset: summary).ToHtml();
