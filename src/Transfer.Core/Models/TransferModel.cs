@@ -1,5 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
@@ -97,7 +99,44 @@ public sealed class TransferModel : IDisposable
     /// <returns>The fitted transformer chain.</returns>
     public ITransformer ToMlNet(ScoringInput input = ScoringInput.ImagePath)
     {
-        var (chain, _) = BuildChain(input);
+        var (chain, _) = BuildChain(input, null, fallbackToCpu: true);
+        return chain;
+    }
+
+    /// <summary>
+    /// Builds the ML.NET scoring chain with its <c>ApplyOnnxModel</c> step on an execution provider. With
+    /// <see cref="ExecutionProvider.Cuda"/>, when the GPU package or CUDA is missing, the fallback decides: one
+    /// warning and the CPU, or a <see cref="GpuUnavailableException"/>. (A saved zip does not record the provider: to
+    /// score a zip on a GPU with plain ML.NET, set <c>MLContext.GpuDeviceId</c> and <c>FallbackToCpu</c> before
+    /// <c>Model.Load</c>.)
+    /// </summary>
+    /// <param name="input">The input column kind.</param>
+    /// <param name="executionProvider">Where ONNX Runtime runs the backbone.</param>
+    /// <param name="loggerFactory">Where the fallback warning goes; <see langword="null"/> for none.</param>
+    /// <returns>The fitted transformer chain.</returns>
+    /// <exception cref="GpuUnavailableException">CUDA was asked for with <see cref="GpuFallback.Fail"/> and cannot be used.</exception>
+    public ITransformer ToMlNet(ScoringInput input, ExecutionProvider executionProvider, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(executionProvider);
+        int? device = null;
+        if (executionProvider.IsCuda)
+        {
+            var probe = GpuSupport.ProbeCuda(executionProvider.DeviceId);
+            if (probe.IsAvailable)
+            {
+                device = executionProvider.DeviceId;
+            }
+            else if (executionProvider.Fallback == GpuFallback.Fail)
+            {
+                throw new GpuUnavailableException($"{executionProvider} was asked for with GpuFallback.Fail, but it cannot be used. {probe.Problem} Or use GpuFallback.Cpu to run on the CPU with a warning.");
+            }
+            else
+            {
+                ExecutionProviderLog.FellBackToCpu((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(ExecutionProviderLog.Category), executionProvider.ToString(), probe.Problem!);
+            }
+        }
+
+        var (chain, _) = BuildChain(input, device, executionProvider.Fallback == GpuFallback.Cpu);
         return chain;
     }
 
@@ -118,7 +157,7 @@ public sealed class TransferModel : IDisposable
         string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            var (chain, schema) = BuildChain(input);
+            var (chain, schema) = BuildChain(input, null, fallbackToCpu: true);
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite))
             {
                 // ML.NET cannot serialise an image-typed input schema; such a model is saved without one (PredictionEngine does not need it).
@@ -221,9 +260,14 @@ public sealed class TransferModel : IDisposable
         }
     }
 
-    /// <summary>Creates a thread-safe predictor that batches images through ONNX Runtime.</summary>
+    /// <summary>
+    /// Creates a thread-safe predictor that batches images through ONNX Runtime. By default it runs one blank image
+    /// through the backbone and head first (<see cref="PredictorOptions.WarmUp"/>), so the first real prediction is fast.
+    /// </summary>
     /// <param name="options">Options; <see langword="null"/> for the defaults.</param>
     /// <returns>The predictor (dispose it).</returns>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    /// <exception cref="GpuUnavailableException">CUDA was asked for with <see cref="GpuFallback.Fail"/> and cannot be used.</exception>
     public Predictor CreatePredictor(PredictorOptions? options = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -255,7 +299,7 @@ public sealed class TransferModel : IDisposable
         }
     }
 
-    private (ITransformer Chain, DataViewSchema Schema) BuildChain(ScoringInput input)
+    private (ITransformer Chain, DataViewSchema Schema) BuildChain(ScoringInput input, int? gpuDeviceId, bool fallbackToCpu)
     {
         string onnxPath;
         lock (_gate)
@@ -293,7 +337,7 @@ public sealed class TransferModel : IDisposable
 
         var imageChain = start
             .Append(_ml.Transforms.ExtractPixels(BackboneGraph.PixelsName, "Image", ImagePixelExtractingEstimator.ColorBits.All, ImagePixelExtractingEstimator.ColorsOrder.ARGB))
-            .Append(_ml.Transforms.ApplyOnnxModel([BackboneGraph.FeaturesName], [BackboneGraph.PixelsName], onnxPath))
+            .Append(_ml.Transforms.ApplyOnnxModel([BackboneGraph.FeaturesName], [BackboneGraph.PixelsName], onnxPath, gpuDeviceId, fallbackToCpu))
             .Fit(empty);
         var transformers = imageChain.Cast<ITransformer>().Append(_head.ScoringTransformer).ToArray();
         return (new TransformerChain<ITransformer>(transformers), empty.Schema);
