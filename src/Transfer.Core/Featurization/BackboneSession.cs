@@ -135,6 +135,8 @@ internal sealed class BackboneSession : IDisposable
                     // The exhaustive cuDNN search costs seconds per new batch shape; the heuristic keeps the first prediction fast.
                     ["cudnn_conv_algo_search"] = "HEURISTIC",
                     ["do_copy_in_default_stream"] = "1",
+                    // TF32 convolutions drift about 1e-2 from the CPU; the bottleneck cache mixes vectors from both, so keep full float32.
+                    ["use_tf32"] = "0",
                 });
                 options.AppendExecutionProvider_CUDA(cudaOptions);
             }
