@@ -123,6 +123,8 @@ internal sealed class BackboneSession : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             IntraOpNumThreads = intraOpThreads,
+            // ORT warns on every saved fully-optimized graph that it is hardware specific; the cache key includes the CPU's extensions.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (cuda is not null)
         {

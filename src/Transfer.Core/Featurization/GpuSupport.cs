@@ -44,7 +44,7 @@ public static class GpuSupport
 
     /// <summary>Builds the message for a CUDA session that failed to be created after the probe passed (no such device, out of memory…).</summary>
     internal static string SessionProblem(int deviceId, Exception e) =>
-        $"ONNX Runtime {OnnxRuntimeVersion} could not create a session on CUDA device {deviceId}: {e.Message.Trim()} "
+        $"ONNX Runtime {OnnxRuntimeVersion} could not create a session on CUDA device {deviceId}: {Sentence(e.Message)} "
         + "Check that the device exists (nvidia-smi lists it) and has free memory, or pick another device id.";
 
     private static GpuProbeResult Probe(int deviceId)
@@ -73,8 +73,14 @@ public static class GpuSupport
             string what = missing.Count > 0
                 ? $"Missing: {string.Join(", ", missing)}. Install the NVIDIA driver, CUDA 13 and cuDNN 9, or add their lib folders to LD_LIBRARY_PATH."
                 : "Its CUDA libraries (CUDA 13, cuDNN 9) and the NVIDIA driver must be installed and on the library path.";
-            return new GpuProbeResult(false, $"ONNX Runtime {version} has the CUDA execution provider but could not load it: {e.Message.Trim()} {what}", version, providers);
+            return new GpuProbeResult(false, $"ONNX Runtime {version} has the CUDA execution provider but could not load it: {Sentence(e.Message)} {what}", version, providers);
         }
+    }
+
+    private static string Sentence(string message)
+    {
+        message = message.Trim();
+        return message.EndsWith('.') ? message : message + ".";
     }
 
     private static List<string> MissingLibraries()

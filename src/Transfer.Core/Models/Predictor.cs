@@ -48,6 +48,9 @@ public sealed class Predictor : IDisposable
     /// <summary>Gets how long creating the ONNX Runtime session took (without the warm-up run).</summary>
     public TimeSpan SessionCreationTime => _session.CreationTime;
 
+    /// <summary>Gets a value indicating whether the session was created from a saved optimized graph (see <see cref="PredictorOptions.OptimizedGraphDirectory"/>).</summary>
+    public bool SessionFromSavedGraph => _session.FromSavedGraph;
+
     /// <summary>Gets the class names.</summary>
     public IReadOnlyList<string> Classes { get; }
 
