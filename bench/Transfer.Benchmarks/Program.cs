@@ -29,8 +29,8 @@ if (args.Length >= 1 && args[0] == "first-predict")
     try
     {
         string root = Path.Combine(FindRepoRoot(), "samples", "QuickStart", "data");
-        var train = Transfer.Images.ImageSet.FromDirectory(Path.Combine(root, "train"));
-        var small = Transfer.Images.ImageSet.FromEntries(train.Entries.Where((_, i) => i % 10 == 0), train.Classes);
+        var quickStart = Transfer.Images.ImageSet.FromDirectory(Path.Combine(root, "train"));
+        var small = Transfer.Images.ImageSet.FromEntries(quickStart.Entries.Where((_, i) => i % 10 == 0), quickStart.Classes);
         string zip = Path.Combine(work, "model.zip");
         using (var featurizer = new Featurizer(Transfer.Backbones.Backbones.ResNet18))
         {
@@ -40,7 +40,7 @@ if (args.Length >= 1 && args[0] == "first-predict")
             model.Save(zip);
         }
 
-        var startup = StartupBench.Measure(zip, Directory.GetFiles(Path.Combine(root, "test", train.Classes[0]))[0], work, rounds);
+        var startup = StartupBench.Measure(zip, Directory.GetFiles(Path.Combine(root, "test", quickStart.Classes[0]))[0], work, rounds);
         foreach (var (name, runs) in startup)
         {
             Console.WriteLine($"{name}: {StartupBench.ToJson(runs).ToJsonString()}");

@@ -23,6 +23,12 @@ public sealed class TransferModel : IDisposable
     /// <summary>The name of the zip entry holding the manifest.</summary>
     public const string ManifestEntry = "Transfer/manifest.json";
 
+    /// <summary>
+    /// The name of the zip entry holding the head alone (an ML.NET model of the last transformer): <see cref="Load"/>
+    /// reads it instead of the whole chain, so loading does not build ML.NET's own ONNX Runtime session for the backbone.
+    /// </summary>
+    public const string HeadEntry = "Transfer/head.zip";
+
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
     private readonly MLContext _ml;
     private readonly byte[] _featurizerModel;
@@ -164,10 +170,13 @@ public sealed class TransferModel : IDisposable
                 _ml.Model.Save(chain, input == ScoringInput.ImagePath ? schema : null, stream);
                 stream.Position = 0;
                 using var zip = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true);
-                var entry = zip.CreateEntry(ManifestEntry);
-                using var writer = entry.Open();
-                var manifest = Manifest with { Input = input };
-                JsonSerializer.Serialize(writer, manifest, JsonOptions);
+                using (var writer = zip.CreateEntry(ManifestEntry).Open())
+                {
+                    JsonSerializer.Serialize(writer, Manifest with { Input = input }, JsonOptions);
+                }
+
+                using var head = zip.CreateEntry(HeadEntry, CompressionLevel.Fastest).Open();
+                _ml.Model.Save(_head.ScoringTransformer, null, head);
             }
 
             using (var check = File.OpenRead(temp))
@@ -204,12 +213,21 @@ public sealed class TransferModel : IDisposable
         {
             ModelManifest manifest;
             byte[]? onnx = null;
+            MemoryStream? headModel = null;
             using (var zip = ZipFile.OpenRead(full))
             {
                 var entry = zip.GetEntry(ManifestEntry) ?? throw new InvalidDataException($"Model \"{full}\" has no {ManifestEntry}: it is not a Transfer model (a plain ML.NET model zip?). Save it with TransferModel.Save.");
                 using (var s = entry.Open())
                 {
                     manifest = JsonSerializer.Deserialize<ModelManifest>(s) ?? throw new InvalidDataException($"Model \"{full}\": {ManifestEntry} is empty.");
+                }
+
+                if (zip.GetEntry(HeadEntry) is { } headEntry)
+                {
+                    headModel = new MemoryStream();
+                    using var s = headEntry.Open();
+                    s.CopyTo(headModel);
+                    headModel.Position = 0;
                 }
 
                 foreach (var e in zip.Entries)
@@ -239,13 +257,26 @@ public sealed class TransferModel : IDisposable
             }
 
             var ml = new MLContext(0);
-            ITransformer loaded;
-            using (var stream = File.OpenRead(full))
+            ITransformer head;
+            if (headModel is not null)
             {
-                loaded = ml.Model.Load(stream, out _);
+                using (headModel)
+                {
+                    head = ml.Model.Load(headModel, out _);
+                }
+            }
+            else
+            {
+                // A zip saved before the head had its own entry: load the whole chain (ML.NET builds a backbone session too).
+                ITransformer loaded;
+                using (var stream = File.OpenRead(full))
+                {
+                    loaded = ml.Model.Load(stream, out _);
+                }
+
+                head = loaded is TransformerChain<ITransformer> chain ? chain.LastTransformer : throw new InvalidDataException($"Model \"{full}\" is not a Transfer scoring chain.");
             }
 
-            var head = loaded is TransformerChain<ITransformer> chain ? chain.LastTransformer : throw new InvalidDataException($"Model \"{full}\" is not a Transfer scoring chain.");
             var trained = new TransformerHead(ml, head, manifest.Classes, manifest.FeatureLength, manifest.Head);
             return new TransferModel(ml, onnx, trained, manifest);
         }
