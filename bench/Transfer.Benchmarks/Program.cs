@@ -15,6 +15,50 @@ if (args.Length == 2 && args[0] == MemoryBench.Command)
     return await MemoryBench.ChildAsync(args[1]);
 }
 
+if (args.Length == 5 && args[0] == StartupBench.Command)
+{
+    return StartupBench.Child(args[1], args[2], args[3], bool.Parse(args[4]));
+}
+
+if (args.Length >= 1 && args[0] == "first-predict")
+{
+    // Time to the first prediction alone, on a small model trained here from the embedded QuickStart images.
+    int rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
+    string work = Path.Combine(Path.GetTempPath(), $"transfer-startup-{Guid.NewGuid():N}");
+    Directory.CreateDirectory(work);
+    try
+    {
+        string root = Path.Combine(FindRepoRoot(), "samples", "QuickStart", "data");
+        var quickStart = Transfer.Images.ImageSet.FromDirectory(Path.Combine(root, "train"));
+        var small = Transfer.Images.ImageSet.FromEntries(quickStart.Entries.Where((_, i) => i % 10 == 0), quickStart.Classes);
+        string zip = Path.Combine(work, "model.zip");
+        using (var featurizer = new Featurizer(Transfer.Backbones.Backbones.ResNet18))
+        {
+            var features = await featurizer.FeaturizeAsync(small);
+            var trainer = new Transfer.Heads.MlNetHeadTrainer();
+            using var model = Transfer.Models.TransferModel.Create(featurizer, trainer.Train(features.Features, null, features.Classes), trainer.Describe());
+            model.Save(zip);
+        }
+
+        var startup = StartupBench.Measure(zip, Directory.GetFiles(Path.Combine(root, "test", quickStart.Classes[0]))[0], work, rounds);
+        foreach (var (name, runs) in startup)
+        {
+            Console.WriteLine($"{name}: {StartupBench.ToJson(runs).ToJsonString()}");
+        }
+
+        return 0;
+    }
+    finally
+    {
+        Directory.Delete(work, recursive: true);
+    }
+}
+
+if (args.Length >= 1 && args[0] == GpuBench.Command)
+{
+    return await GpuBench.RunAsync(args, FindRepoRoot());
+}
+
 if (args.Length >= 1 && args[0] == "heads")
 {
     // Head training alone: every head on N × 512 (default 60,000) rows made from real ResNet18 features of the
@@ -224,6 +268,36 @@ try
     report.Row("predict", $"Predictor.PredictBatch, {settings.BatchPredictImages} images", $"{batch.MedianPerSecond:F1} images/s");
 }
 catch (Exception e) when (Fail("prediction", e))
+{
+}
+
+try
+{
+    // 4b. First prediction after load, in fresh processes: with the graph optimized now, from the saved optimized graph, and without the warm-up.
+    if (!File.Exists(modelPath))
+    {
+        throw new InvalidOperationException("No saved model (the training section failed).");
+    }
+
+    int rounds = quick ? 2 : 3;
+    Log($"Startup: TransferModel.Load → CreatePredictor → first Predict, {rounds} rounds of 3 child processes");
+    var startup = StartupBench.Measure(modelPath, test.Entries[0].Path!, Path.Combine(data.Root, "startup"), rounds);
+    var json = new JsonObject { ["method"] = "one child process per run (Transfer.Benchmarks startup ...): TransferModel.Load(zip), CreatePredictor(options), Predict(path) twice; medians" };
+    foreach (var (name, runs) in startup)
+    {
+        json[name] = StartupBench.ToJson(runs);
+    }
+
+    double first = StartupBench.Median(startup["saved_graph"], "first_predict_ms");
+    report.Set("first_predict_ms", first);
+    report.Details["startup"] = json;
+    double sessionFresh = StartupBench.Median(startup["graph_optimized_now"], "session_ms"), sessionSaved = StartupBench.Median(startup["saved_graph"], "session_ms");
+    report.Row("startup", "ONNX Runtime session: graph optimized now / saved graph", $"{sessionFresh:F0} / {sessionSaved:F0} ms ({sessionFresh / sessionSaved:F2}×)");
+    report.Row("startup", "TransferModel.Load; CreatePredictor (session + warm-up)", $"{StartupBench.Median(startup["saved_graph"], "load_ms"):F0} ms; {StartupBench.Median(startup["saved_graph"], "create_predictor_ms"):F0} ms");
+    report.Row("startup", "first Predict after load: warm-up / no warm-up", $"{first:F0} / {StartupBench.Median(startup["saved_graph_no_warmup"], "first_predict_ms"):F0} ms (second {StartupBench.Median(startup["saved_graph"], "second_predict_ms"):F0} ms)");
+    report.Row("startup", "Load → first prediction, end to end", $"{StartupBench.Median(startup["saved_graph"], "load_to_first_prediction_ms"):F0} ms");
+}
+catch (Exception e) when (Fail("startup", e))
 {
 }
 

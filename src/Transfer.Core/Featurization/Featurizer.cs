@@ -28,8 +28,23 @@ public sealed class Featurizer : IDisposable
         Options.Validate();
         Backbone = backbone;
         ModelBytes = backbone.BuildFeaturizerModel(Options.Preprocessing);
-        _session = new BackboneSession(ModelBytes, backbone.Width, backbone.Height, backbone.FeatureLength, Options.IntraOpThreads);
+        _session = new BackboneSession(ModelBytes, backbone.Width, backbone.Height, backbone.FeatureLength, new SessionSettings(Options.IntraOpThreads, Options.ExecutionProvider, Options.OptimizedGraphDirectory, Options.LoggerFactory));
     }
+
+    /// <summary>
+    /// Gets where the backbone actually runs: <see cref="FeaturizerOptions.ExecutionProvider"/>, or
+    /// <see cref="ExecutionProvider.Cpu"/> when a GPU was asked for, could not be used and the fallback is the CPU.
+    /// </summary>
+    public ExecutionProvider ExecutionProvider => _session.ActiveProvider;
+
+    /// <summary>Gets the number of images per ONNX Runtime run: <see cref="FeaturizerOptions.GpuBatchSize"/> on a GPU, else <see cref="FeaturizerOptions.BatchSize"/>.</summary>
+    public int BatchSize => _session.ActiveProvider.IsCuda ? Options.GpuBatchSize : Options.BatchSize;
+
+    /// <summary>Gets how long creating the ONNX Runtime session took.</summary>
+    public TimeSpan SessionCreationTime => _session.CreationTime;
+
+    /// <summary>Gets a value indicating whether the session was created from a saved optimized graph (see <see cref="FeaturizerOptions.OptimizedGraphDirectory"/>).</summary>
+    public bool SessionFromSavedGraph => _session.FromSavedGraph;
 
     /// <summary>Gets the backbone.</summary>
     public Backbone Backbone { get; }
@@ -184,7 +199,7 @@ public sealed class Featurizer : IDisposable
             return;
         }
 
-        int batchSize = Options.BatchSize;
+        int batchSize = BatchSize;
         int decodeThreads = Options.DecodeThreads > 0 ? Options.DecodeThreads : Environment.ProcessorCount;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = linked.Token;
@@ -192,7 +207,7 @@ public sealed class Featurizer : IDisposable
         var free = Channel.CreateUnbounded<Batch>();
         for (int i = 0; i < 3; i++)
         {
-            free.Writer.TryWrite(new Batch(batchSize, _session.PixelsPerImage));
+            free.Writer.TryWrite(new Batch(batchSize, _session.PixelsPerImage, pinned: _session.ActiveProvider.IsCuda));
         }
 
         var producer = Task.Run(
@@ -310,10 +325,12 @@ public sealed class Featurizer : IDisposable
         private readonly int _pixelsPerImage;
         private readonly bool[] _decoded;
 
-        public Batch(int capacity, int pixelsPerImage)
+        public Batch(int capacity, int pixelsPerImage, bool pinned)
         {
             _pixelsPerImage = pixelsPerImage;
-            Pixels = new float[capacity * pixelsPerImage];
+
+            // For a GPU, the pixels live on the pinned object heap: never moved, so ONNX Runtime copies them to the device without a per-run pin.
+            Pixels = pinned ? GC.AllocateUninitializedArray<float>(capacity * pixelsPerImage, pinned: true) : new float[capacity * pixelsPerImage];
             Skips = new SkippedImage?[capacity];
             Indices = new int[capacity];
             _decoded = new bool[capacity];

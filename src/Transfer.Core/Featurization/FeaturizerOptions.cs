@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Transfer.Images;
 
 namespace Transfer.Featurization;
@@ -5,13 +6,41 @@ namespace Transfer.Featurization;
 /// <summary>Options for <see cref="Featurizer"/>.</summary>
 public sealed class FeaturizerOptions
 {
+    /// <summary>The default <see cref="GpuBatchSize"/>: a GPU is busier with larger batches, and 32 images of 224×224 need 25 MB of pixels.</summary>
+    public const int DefaultGpuBatchSize = 32;
+
+    /// <summary>
+    /// Gets the default <see cref="OptimizedGraphDirectory"/>: <c>$TRANSFER_ORT_CACHE</c> when set, else
+    /// <c>$XDG_CACHE_HOME/transfer/onnxruntime</c>, else <c>~/.cache/transfer/onnxruntime</c>.
+    /// </summary>
+    public static string DefaultOptimizedGraphDirectory => OptimizedGraphCache.DefaultDirectory;
+
     /// <summary>Gets the number of images per ONNX Runtime run.</summary>
     /// <value>The default value is 8 (the best measured batch for ResNet18 on 2 CPU cores).</value>
     public int BatchSize { get; init; } = 8;
 
-    /// <summary>Gets the number of threads ONNX Runtime uses inside one run; 0 for one per core.</summary>
+    /// <summary>Gets the number of images per ONNX Runtime run when the backbone runs on a GPU (<see cref="ExecutionProvider"/> is CUDA and usable).</summary>
+    /// <value>The default value is <see cref="DefaultGpuBatchSize"/>.</value>
+    public int GpuBatchSize { get; init; } = DefaultGpuBatchSize;
+
+    /// <summary>Gets the number of threads ONNX Runtime uses inside one run; 0 for one per core on the CPU (1 on a GPU, where the graph does not run on the CPU).</summary>
     /// <value>The default value is 0.</value>
     public int IntraOpThreads { get; init; }
+
+    /// <summary>Gets where ONNX Runtime runs the backbone.</summary>
+    /// <value>The default value is <see cref="Featurization.ExecutionProvider.Cpu"/>.</value>
+    public ExecutionProvider ExecutionProvider { get; init; } = ExecutionProvider.Cpu;
+
+    /// <summary>
+    /// Gets the folder where ONNX Runtime's optimized graph is saved and reused by later sessions (they start faster);
+    /// <see langword="null"/> to optimize the graph anew each time. An unusable folder is skipped, never an error.
+    /// </summary>
+    /// <value>The default value is <see cref="DefaultOptimizedGraphDirectory"/>.</value>
+    public string? OptimizedGraphDirectory { get; init; } = DefaultOptimizedGraphDirectory;
+
+    /// <summary>Gets the logger factory for the one warning logged when a GPU was asked for and the CPU is used instead.</summary>
+    /// <value>The default value is <see langword="null"/> (no logging).</value>
+    public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>Gets the number of images decoded at once while the previous batch runs; 0 for one per core.</summary>
     /// <value>The default value is 0.</value>
@@ -33,6 +62,21 @@ public sealed class FeaturizerOptions
         if (BatchSize is < 1 or > 4096)
         {
             errors.Add($"BatchSize must be in [1, 4096], was {BatchSize}.");
+        }
+
+        if (GpuBatchSize is < 1 or > 4096)
+        {
+            errors.Add($"GpuBatchSize must be in [1, 4096], was {GpuBatchSize}.");
+        }
+
+        if (ExecutionProvider is null)
+        {
+            errors.Add("ExecutionProvider must not be null; use ExecutionProvider.Cpu or ExecutionProvider.Cuda(deviceId).");
+        }
+
+        if (OptimizedGraphDirectory is { } dir && (dir.Length == 0 || dir.IndexOfAny(Path.GetInvalidPathChars()) >= 0))
+        {
+            errors.Add($"OptimizedGraphDirectory must be a folder path or null (no saved graphs), was \"{dir}\".");
         }
 
         if (IntraOpThreads < 0)

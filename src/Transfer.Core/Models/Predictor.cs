@@ -20,17 +20,36 @@ public sealed class Predictor : IDisposable
 
     internal Predictor(byte[] featurizerModel, ModelManifest manifest, ImagePreprocessing preprocessing, TrainedHead head, PredictorOptions options)
     {
-        if (options.BatchSize < 1)
-        {
-            throw new ArgumentException($"Option \"BatchSize\" must be at least 1, was {options.BatchSize}.", nameof(options));
-        }
-
+        options.Validate();
         _options = options;
         _preprocessing = preprocessing with { MaxPixels = options.MaxPixels };
         _head = head;
-        _session = new BackboneSession(featurizerModel, manifest.Width, manifest.Height, manifest.FeatureLength, options.IntraOpThreads);
+        _session = new BackboneSession(featurizerModel, manifest.Width, manifest.Height, manifest.FeatureLength, new SessionSettings(options.IntraOpThreads, options.ExecutionProvider, options.OptimizedGraphDirectory, options.LoggerFactory));
         Classes = manifest.Classes;
+        try
+        {
+            if (options.WarmUp)
+            {
+                // ONNX Runtime allocates its buffers on the first run and the head builds its scorer on first use: do both now.
+                _session.WarmUp(1);
+                _head.PredictProbabilities(new float[manifest.FeatureLength], 1, new float[Classes.Count]);
+            }
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>Gets where the backbone actually runs: the requested provider, or the CPU after a fallback.</summary>
+    public ExecutionProvider ExecutionProvider => _session.ActiveProvider;
+
+    /// <summary>Gets how long creating the ONNX Runtime session took (without the warm-up run).</summary>
+    public TimeSpan SessionCreationTime => _session.CreationTime;
+
+    /// <summary>Gets a value indicating whether the session was created from a saved optimized graph (see <see cref="PredictorOptions.OptimizedGraphDirectory"/>).</summary>
+    public bool SessionFromSavedGraph => _session.FromSavedGraph;
 
     /// <summary>Gets the class names.</summary>
     public IReadOnlyList<string> Classes { get; }
@@ -88,7 +107,7 @@ public sealed class Predictor : IDisposable
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(_disposed, this);
         top = Math.Clamp(top, 1, Classes.Count);
-        int batch = Math.Min(_options.BatchSize, Math.Max(1, images.Count));
+        int batch = Math.Min(_session.ActiveProvider.IsCuda ? _options.GpuBatchSize : _options.BatchSize, Math.Max(1, images.Count));
         int d = _session.FeatureLength;
         int c = Classes.Count;
         var pixels = ArrayPool<float>.Shared.Rent(batch * _session.PixelsPerImage);

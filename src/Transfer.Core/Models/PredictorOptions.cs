@@ -1,17 +1,84 @@
+using Microsoft.Extensions.Logging;
+using Transfer.Featurization;
+
 namespace Transfer.Models;
 
 /// <summary>Options for <see cref="Predictor"/>.</summary>
 public sealed class PredictorOptions
 {
-    /// <summary>Gets the number of images per ONNX Runtime run in batch prediction.</summary>
+    /// <summary>Gets the number of images per ONNX Runtime run in batch prediction (on a GPU, <see cref="GpuBatchSize"/>).</summary>
     /// <value>The default value is 8.</value>
     public int BatchSize { get; init; } = 8;
 
-    /// <summary>Gets the threads ONNX Runtime uses inside one run; 0 for one per core.</summary>
+    /// <summary>Gets the number of images per ONNX Runtime run in batch prediction when the backbone runs on a GPU.</summary>
+    /// <value>The default value is <see cref="FeaturizerOptions.DefaultGpuBatchSize"/>.</value>
+    public int GpuBatchSize { get; init; } = FeaturizerOptions.DefaultGpuBatchSize;
+
+    /// <summary>Gets the threads ONNX Runtime uses inside one run; 0 for one per core (1 on a GPU).</summary>
     /// <value>The default value is 0.</value>
     public int IntraOpThreads { get; init; }
 
     /// <summary>Gets the largest image (width × height) decoded.</summary>
     /// <value>The default value is <see cref="Images.ImagePreprocessing.DefaultMaxPixels"/>.</value>
     public long MaxPixels { get; init; } = Images.ImagePreprocessing.DefaultMaxPixels;
+
+    /// <summary>Gets where ONNX Runtime runs the backbone.</summary>
+    /// <value>The default value is <see cref="Featurization.ExecutionProvider.Cpu"/>.</value>
+    public ExecutionProvider ExecutionProvider { get; init; } = ExecutionProvider.Cpu;
+
+    /// <summary>
+    /// Gets a value indicating whether the predictor runs the backbone and the head once on a blank image when it is
+    /// created, so the first real prediction is not slowed by ONNX Runtime's first-run allocations.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool WarmUp { get; init; } = true;
+
+    /// <summary>Gets the folder where ONNX Runtime's optimized graph is saved and reused; <see langword="null"/> to not save it.</summary>
+    /// <value>The default value is <see cref="FeaturizerOptions.DefaultOptimizedGraphDirectory"/>.</value>
+    public string? OptimizedGraphDirectory { get; init; } = FeaturizerOptions.DefaultOptimizedGraphDirectory;
+
+    /// <summary>Gets the logger factory for the one warning logged when a GPU was asked for and the CPU is used instead.</summary>
+    /// <value>The default value is <see langword="null"/> (no logging).</value>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Checks the options and lists every problem at once.</summary>
+    /// <exception cref="ArgumentException">One or more values are invalid.</exception>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if (BatchSize is < 1 or > 4096)
+        {
+            errors.Add($"BatchSize must be in [1, 4096], was {BatchSize}.");
+        }
+
+        if (GpuBatchSize is < 1 or > 4096)
+        {
+            errors.Add($"GpuBatchSize must be in [1, 4096], was {GpuBatchSize}.");
+        }
+
+        if (IntraOpThreads < 0)
+        {
+            errors.Add($"IntraOpThreads must be 0 (one per core) or more, was {IntraOpThreads}.");
+        }
+
+        if (MaxPixels < 1)
+        {
+            errors.Add($"MaxPixels must be positive, was {MaxPixels}.");
+        }
+
+        if (ExecutionProvider is null)
+        {
+            errors.Add("ExecutionProvider must not be null; use ExecutionProvider.Cpu or ExecutionProvider.Cuda(deviceId).");
+        }
+
+        if (OptimizedGraphDirectory is { } dir && (dir.Length == 0 || dir.IndexOfAny(Path.GetInvalidPathChars()) >= 0))
+        {
+            errors.Add($"OptimizedGraphDirectory must be a folder path or null (no saved graphs), was \"{dir}\".");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException($"Invalid Options / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
+        }
+    }
 }

@@ -1,5 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
@@ -20,6 +22,12 @@ public sealed class TransferModel : IDisposable
 {
     /// <summary>The name of the zip entry holding the manifest.</summary>
     public const string ManifestEntry = "Transfer/manifest.json";
+
+    /// <summary>
+    /// The name of the zip entry holding the head alone (an ML.NET model of the last transformer): <see cref="Load"/>
+    /// reads it instead of the whole chain, so loading does not build ML.NET's own ONNX Runtime session for the backbone.
+    /// </summary>
+    public const string HeadEntry = "Transfer/head.zip";
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
     private readonly MLContext _ml;
@@ -97,7 +105,44 @@ public sealed class TransferModel : IDisposable
     /// <returns>The fitted transformer chain.</returns>
     public ITransformer ToMlNet(ScoringInput input = ScoringInput.ImagePath)
     {
-        var (chain, _) = BuildChain(input);
+        var (chain, _) = BuildChain(input, null, fallbackToCpu: true);
+        return chain;
+    }
+
+    /// <summary>
+    /// Builds the ML.NET scoring chain with its <c>ApplyOnnxModel</c> step on an execution provider. With
+    /// <see cref="ExecutionProvider.Cuda"/>, when the GPU package or CUDA is missing, the fallback decides: one
+    /// warning and the CPU, or a <see cref="GpuUnavailableException"/>. (A saved zip does not record the provider: to
+    /// score a zip on a GPU with plain ML.NET, set <c>MLContext.GpuDeviceId</c> and <c>FallbackToCpu</c> before
+    /// <c>Model.Load</c>.)
+    /// </summary>
+    /// <param name="input">The input column kind.</param>
+    /// <param name="executionProvider">Where ONNX Runtime runs the backbone.</param>
+    /// <param name="loggerFactory">Where the fallback warning goes; <see langword="null"/> for none.</param>
+    /// <returns>The fitted transformer chain.</returns>
+    /// <exception cref="GpuUnavailableException">CUDA was asked for with <see cref="GpuFallback.Fail"/> and cannot be used.</exception>
+    public ITransformer ToMlNet(ScoringInput input, ExecutionProvider executionProvider, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(executionProvider);
+        int? device = null;
+        if (executionProvider.IsCuda)
+        {
+            var probe = GpuSupport.ProbeCuda(executionProvider.DeviceId);
+            if (probe.IsAvailable)
+            {
+                device = executionProvider.DeviceId;
+            }
+            else if (executionProvider.Fallback == GpuFallback.Fail)
+            {
+                throw new GpuUnavailableException($"{executionProvider} was asked for with GpuFallback.Fail, but it cannot be used. {probe.Problem} Or use GpuFallback.Cpu to run on the CPU with a warning.");
+            }
+            else
+            {
+                ExecutionProviderLog.FellBackToCpu((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(ExecutionProviderLog.Category), executionProvider.ToString(), probe.Problem!);
+            }
+        }
+
+        var (chain, _) = BuildChain(input, device, executionProvider.Fallback == GpuFallback.Cpu);
         return chain;
     }
 
@@ -121,17 +166,20 @@ public sealed class TransferModel : IDisposable
         string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            var (chain, schema) = BuildChain(input);
+            var (chain, schema) = BuildChain(input, null, fallbackToCpu: true);
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite))
             {
                 // ML.NET cannot serialise an image-typed input schema; such a model is saved without one (PredictionEngine does not need it).
                 _ml.Model.Save(chain, input == ScoringInput.ImagePath ? schema : null, stream);
                 stream.Position = 0;
                 using var zip = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true);
-                var entry = zip.CreateEntry(ManifestEntry);
-                using var writer = entry.Open();
-                var manifest = Manifest with { Input = input };
-                JsonSerializer.Serialize(writer, manifest, JsonOptions);
+                using (var writer = zip.CreateEntry(ManifestEntry).Open())
+                {
+                    JsonSerializer.Serialize(writer, Manifest with { Input = input }, JsonOptions);
+                }
+
+                using var head = zip.CreateEntry(HeadEntry, CompressionLevel.Fastest).Open();
+                _ml.Model.Save(_head.ScoringTransformer, null, head);
             }
 
             using (var check = File.OpenRead(temp))
@@ -174,12 +222,21 @@ public sealed class TransferModel : IDisposable
         {
             ModelManifest manifest;
             byte[]? onnx = null;
+            MemoryStream? headModel = null;
             using (var zip = ZipFile.OpenRead(full))
             {
                 var entry = zip.GetEntry(ManifestEntry) ?? throw new InvalidDataException($"Model \"{full}\" has no {ManifestEntry}: it is not a Transfer model (a plain ML.NET model zip?). Save it with TransferModel.Save.");
                 using (var s = entry.Open())
                 {
                     manifest = JsonSerializer.Deserialize<ModelManifest>(s) ?? throw new InvalidDataException($"Model \"{full}\": {ManifestEntry} is empty.");
+                }
+
+                if (zip.GetEntry(HeadEntry) is { } headEntry)
+                {
+                    headModel = new MemoryStream();
+                    using var s = headEntry.Open();
+                    s.CopyTo(headModel);
+                    headModel.Position = 0;
                 }
 
                 foreach (var e in zip.Entries)
@@ -209,13 +266,26 @@ public sealed class TransferModel : IDisposable
             }
 
             var ml = new MLContext(0);
-            ITransformer loaded;
-            using (var stream = File.OpenRead(full))
+            ITransformer head;
+            if (headModel is not null)
             {
-                loaded = ml.Model.Load(stream, out _);
+                using (headModel)
+                {
+                    head = ml.Model.Load(headModel, out _);
+                }
+            }
+            else
+            {
+                // A zip saved before the head had its own entry: load the whole chain (ML.NET builds a backbone session too).
+                ITransformer loaded;
+                using (var stream = File.OpenRead(full))
+                {
+                    loaded = ml.Model.Load(stream, out _);
+                }
+
+                head = loaded is TransformerChain<ITransformer> chain ? chain.LastTransformer : throw new InvalidDataException($"Model \"{full}\" is not a Transfer scoring chain.");
             }
 
-            var head = loaded is TransformerChain<ITransformer> chain ? chain.LastTransformer : throw new InvalidDataException($"Model \"{full}\" is not a Transfer scoring chain.");
             var trained = new TransformerHead(ml, head, manifest.Classes, manifest.FeatureLength, manifest.Head);
             return new TransferModel(ml, onnx, trained, manifest);
         }
@@ -230,9 +300,14 @@ public sealed class TransferModel : IDisposable
         }
     }
 
-    /// <summary>Creates a thread-safe predictor that batches images through ONNX Runtime.</summary>
+    /// <summary>
+    /// Creates a thread-safe predictor that batches images through ONNX Runtime. By default it runs one blank image
+    /// through the backbone and head first (<see cref="PredictorOptions.WarmUp"/>), so the first real prediction is fast.
+    /// </summary>
     /// <param name="options">Options; <see langword="null"/> for the defaults.</param>
     /// <returns>The predictor (dispose it).</returns>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    /// <exception cref="GpuUnavailableException">CUDA was asked for with <see cref="GpuFallback.Fail"/> and cannot be used.</exception>
     public Predictor CreatePredictor(PredictorOptions? options = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -264,7 +339,7 @@ public sealed class TransferModel : IDisposable
         }
     }
 
-    private (ITransformer Chain, DataViewSchema Schema) BuildChain(ScoringInput input)
+    private (ITransformer Chain, DataViewSchema Schema) BuildChain(ScoringInput input, int? gpuDeviceId, bool fallbackToCpu)
     {
         string onnxPath;
         lock (_gate)
@@ -312,7 +387,7 @@ public sealed class TransferModel : IDisposable
 
         var imageChain = start
             .Append(_ml.Transforms.ExtractPixels(BackboneGraph.PixelsName, "Image", ImagePixelExtractingEstimator.ColorBits.All, ImagePixelExtractingEstimator.ColorsOrder.ARGB))
-            .Append(_ml.Transforms.ApplyOnnxModel([BackboneGraph.FeaturesName], [BackboneGraph.PixelsName], onnxPath))
+            .Append(_ml.Transforms.ApplyOnnxModel([BackboneGraph.FeaturesName], [BackboneGraph.PixelsName], onnxPath, gpuDeviceId, fallbackToCpu))
             .Fit(empty);
         var transformers = imageChain.Cast<ITransformer>().Append(_head.ScoringTransformer).ToArray();
         return (new TransformerChain<ITransformer>(transformers), empty.Schema);
