@@ -29,6 +29,11 @@ if (args.Length >= 1 && args[0] == "heads")
     return 0;
 }
 
+if (args.Length >= 1 && args[0] == Int8Bench.Command)
+{
+    return await Int8Bench.RunAsync(args[1..], FindRepoRoot());
+}
+
 bool quick = false;
 string? outPath = null;
 for (int i = 0; i < args.Length; i++)
@@ -224,6 +229,15 @@ try
     report.Row("predict", $"Predictor.PredictBatch, {settings.BatchPredictImages} images", $"{batch.MedianPerSecond:F1} images/s");
 }
 catch (Exception e) when (Fail("prediction", e))
+{
+}
+
+try
+{
+    // 4b. The int8 backbone against fp32 (Int8Bench).
+    await Int8Bench.MeasureAsync(report, data, settings, Log);
+}
+catch (Exception e) when (Fail("int8", e))
 {
 }
 
