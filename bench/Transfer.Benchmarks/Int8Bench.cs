@@ -14,7 +14,7 @@ namespace Transfer.Benchmarks;
 /// The int8 backbone (<see cref="Backbone.QuantizeAsync"/>, default options) against the fp32 one, in one run: raw ONNX
 /// Runtime on pre-decoded pixels at batch 1/8/16 for both graphs, and Transfer's featurizer end to end on each, interleaved
 /// rounds, medians. <c>int8 accuracy [--entropy]</c> measures instead test accuracy with the default head (L-BFGS) on Fashion-MNIST 5,000/2,000.
-/// Run alone: <c>dotnet run -c Release --project bench/Transfer.Benchmarks -- int8 [accuracy [--entropy]] [--quick] [--out file]</c>.
+/// Run alone: <c>dotnet run -c Release --project bench/Transfer.Benchmarks -- int8 [accuracy [--train 5000] [--test 2000] [--entropy]] [--quick] [--out file]</c>.
 /// </summary>
 internal static class Int8Bench
 {
@@ -33,13 +33,14 @@ internal static class Int8Bench
         var clock = System.Diagnostics.Stopwatch.StartNew();
         void Log(string message) => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
         var notes = new List<string>();
-        var data = BenchData.Create(accuracy ? 7000 : ImageCount(settings) + 500, 0, repoRoot, notes);
+        int trainCount = Option("--train", 5000), testCount = Option("--test", 2000);
+        var data = BenchData.Create(accuracy ? trainCount + testCount : ImageCount(settings) + 500, 0, repoRoot, notes);
         notes.ForEach(report.Note);
         try
         {
             if (accuracy)
             {
-                await AccuracyAsync(report, data, args.Contains("--entropy"), Log);
+                await AccuracyAsync(report, data, trainCount, testCount, args.Contains("--entropy"), Log);
             }
             else
             {
@@ -53,6 +54,7 @@ internal static class Int8Bench
 
         report.Root["total_seconds"] = Stats.Round(clock.Elapsed.TotalSeconds, 1);
         report.PrintTable();
+        int Option(string name, int fallback) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
         report.Write(outPath);
         Log($"Wrote {Path.GetFullPath(outPath)}");
         return 0;
@@ -118,10 +120,10 @@ internal static class Int8Bench
     }
 
     /// <summary>Test accuracy with the default head (L-BFGS) on fp32 and int8 features: Fashion-MNIST 5,000 train / 2,000 test.</summary>
-    private static async Task AccuracyAsync(BenchReport report, BenchData data, bool entropy, Action<string> log)
+    private static async Task AccuracyAsync(BenchReport report, BenchData data, int trainCount, int testCount, bool entropy, Action<string> log)
     {
-        var train = data.PngSet(5000);
-        var test = data.PngSet(2000, skip: 5000);
+        var train = data.PngSet(trainCount);
+        var test = data.PngSet(testCount, skip: trainCount);
         var fp32 = Backbones.Backbones.ResNet18;
         var results = new JsonObject { ["train"] = train.Count, ["test"] = test.Count, ["head"] = new MlNetHeadTrainer().Describe() };
         var variants = new List<(string Name, QuantizationOptions? Options)>
