@@ -73,6 +73,11 @@ if (args.Length >= 1 && args[0] == "heads")
     return 0;
 }
 
+if (args.Length >= 1 && args[0] == Int8Bench.Command)
+{
+    return await Int8Bench.RunAsync(args[1..], FindRepoRoot());
+}
+
 bool quick = false;
 string? outPath = null;
 for (int i = 0; i < args.Length; i++)
@@ -298,6 +303,15 @@ try
     report.Row("startup", "Load → first prediction, end to end", $"{StartupBench.Median(startup["saved_graph"], "load_to_first_prediction_ms"):F0} ms");
 }
 catch (Exception e) when (Fail("startup", e))
+{
+}
+
+try
+{
+    // 4c. The int8 backbone against fp32 (Int8Bench).
+    await Int8Bench.MeasureAsync(report, data, settings, Log);
+}
+catch (Exception e) when (Fail("int8", e))
 {
 }
 

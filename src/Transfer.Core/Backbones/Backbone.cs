@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf;
 using Onnx;
+using Transfer.Backbones.Quantization;
 using Transfer.Images;
 
 namespace Transfer.Backbones;
@@ -15,14 +16,24 @@ public sealed class Backbone
     private readonly Func<byte[]> _loadModel;
     private readonly Lazy<string> _fingerprint;
 
-    private Backbone(BackboneDescriptor descriptor, Func<byte[]> loadModel, string source)
+    private Backbone(BackboneDescriptor descriptor, Func<byte[]> loadModel, string source, QuantizationReport? quantization = null)
     {
         descriptor.Validate();
         Descriptor = descriptor;
         _loadModel = loadModel;
         Source = source;
+        Quantization = quantization;
         _fingerprint = new Lazy<string>(ComputeFingerprint);
     }
+
+    /// <summary>
+    /// Gets how this backbone was quantized (settings and the accuracy guard's figures), or <see langword="null"/> for a
+    /// floating-point backbone.
+    /// </summary>
+    public QuantizationReport? Quantization { get; }
+
+    /// <summary>Gets whether this is an int8 backbone made by <see cref="QuantizeAsync"/>.</summary>
+    public bool IsQuantized => Quantization is not null;
 
     /// <summary>Gets the descriptor.</summary>
     public BackboneDescriptor Descriptor { get; }
@@ -77,6 +88,63 @@ public sealed class Backbone
     }
 
     /// <summary>
+    /// Quantizes this backbone to int8 (static, QDQ): BatchNorm folded into the Convs, activations uint8 asymmetric per
+    /// tensor with ranges calibrated by running the fp32 graph over a stratified sample of <paramref name="images"/>
+    /// (percentile or entropy), Conv weights int8 symmetric per output channel; the preprocessing stays fp32. Then the
+    /// accuracy guard compares int8 and fp32 features on held-out images and warns or refuses past the thresholds set.
+    /// The result has its own name (<c>…-int8</c>) and fingerprint, so cached fp32 and int8 vectors never mix.
+    /// </summary>
+    /// <param name="images">The images to sample from, typically the training set.</param>
+    /// <param name="options">Options; <see langword="null"/> for the defaults.</param>
+    /// <param name="progress">Receives progress per calibration batch.</param>
+    /// <param name="cancellationToken">Stops the work.</param>
+    /// <returns>The int8 backbone; its <see cref="Quantization"/> holds the report.</returns>
+    /// <exception cref="ArgumentException">The options are invalid or the set is empty.</exception>
+    /// <exception cref="InvalidOperationException">This backbone is already quantized.</exception>
+    /// <exception cref="InvalidImageException">A calibration image cannot be decoded.</exception>
+    /// <exception cref="QuantizationAccuracyException">The guard missed a threshold and <see cref="QuantizationOptions.GuardAction"/> is <see cref="AccuracyGuardAction.Refuse"/>.</exception>
+    public Task<Backbone> QuantizeAsync(ImageSet images, QuantizationOptions? options = null, IProgress<QuantizationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        options ??= new QuantizationOptions();
+        options.Validate();
+        if (IsQuantized)
+        {
+            throw new InvalidOperationException($"Backbone \"{Name}\" is already int8; quantize the floating-point backbone it came from.");
+        }
+
+        return BackboneQuantizer.QuantizeAsync(this, images, options, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Quantizes this backbone to int8 and waits for it: the blocking form of <see cref="QuantizeAsync"/>, for
+    /// <c>WithBackbone(Backbones.ResNet18.Quantize(trainingImages))</c>.
+    /// </summary>
+    /// <param name="images">The images to sample from, typically the training set.</param>
+    /// <param name="options">Options; <see langword="null"/> for the defaults.</param>
+    /// <returns>The int8 backbone.</returns>
+    /// <exception cref="ArgumentException">The options are invalid or the set is empty.</exception>
+    /// <exception cref="QuantizationAccuracyException">The guard missed a threshold and <see cref="QuantizationOptions.GuardAction"/> is <see cref="AccuracyGuardAction.Refuse"/>.</exception>
+    public Backbone Quantize(ImageSet images, QuantizationOptions? options = null) => QuantizeAsync(images, options).GetAwaiter().GetResult();
+
+    /// <summary>Creates an int8 backbone from a quantized model (the backbone part, before preprocessing is added).</summary>
+    internal static Backbone FromQuantized(byte[] onnxModel, BackboneDescriptor descriptor, string source, QuantizationReport report) =>
+        new(descriptor, () => onnxModel, source, report);
+
+    /// <summary>Parses the backbone's own ONNX model (without the preprocessing prefix).</summary>
+    internal ModelProto LoadSourceModel()
+    {
+        try
+        {
+            return ModelProto.Parser.ParseFrom(_loadModel());
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new ArgumentException($"Backbone \"{Name}\": \"{Source}\" is not a valid ONNX model ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>
     /// Builds the ONNX graph Transfer runs: planar A,R,G,B pixels [N, 4, H, W] in 0–255 named <c>Pixels</c> →
     /// features [N, D] named <c>Features</c>, with alpha compositing, channel order and normalisation inside the graph.
     /// </summary>
@@ -119,6 +187,11 @@ public sealed class Backbone
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData(_loadModel());
         sha.AppendData(Encoding.UTF8.GetBytes("|" + Descriptor.CanonicalKey()));
+        if (Quantization is not null)
+        {
+            sha.AppendData(Encoding.UTF8.GetBytes("|int8|" + Quantization.Settings));
+        }
+
         return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
     }
 }

@@ -17,6 +17,9 @@ public sealed record ModelManifest
     /// <summary>Gets the backbone's fingerprint (SHA-256 of model and descriptor).</summary>
     public required string BackboneFingerprint { get; init; }
 
+    /// <summary>Gets the int8 quantization settings of the backbone (<c>Backbone.Quantization.Settings</c>), or <see langword="null"/> for a floating-point backbone.</summary>
+    public string? BackboneQuantization { get; init; }
+
     /// <summary>Gets the input width.</summary>
     public required int Width { get; init; }
 

@@ -84,6 +84,7 @@ public sealed class TransferModel : IDisposable
             Classes = [.. head.Classes],
             Backbone = b.Name,
             BackboneFingerprint = b.Fingerprint,
+            BackboneQuantization = b.Quantization?.Settings,
             Width = b.Width,
             Height = b.Height,
             FeatureLength = b.FeatureLength,
