@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Transfer.Backbones;
+using Transfer.Backbones.Quantization;
 using Transfer.Caching;
 using Transfer.Evaluation;
 using Transfer.Featurization;
@@ -60,6 +61,9 @@ public sealed class TransferPipeline
     /// <summary>Gets the HTML report to write after each run (<see cref="TransferPipelineBuilder.WriteReport"/>), or <see langword="null"/>.</summary>
     public string? ReportPath { get; init; }
 
+    /// <summary>Gets the int8 quantization settings (<see cref="TransferPipelineBuilder.QuantizeBackbone"/>), or <see langword="null"/> to run the backbone as it is.</summary>
+    public QuantizationOptions? Quantization { get; init; }
+
     /// <summary>Gets the report options, or <see langword="null"/> for the defaults.</summary>
     public EvaluationReportOptions? ReportOptions { get; init; }
 
@@ -96,7 +100,8 @@ public sealed class TransferPipeline
             test = null;
         }
 
-        using var featurizer = new Featurizer(Backbone, FeaturizerOptions);
+        var backbone = Quantization is null ? Backbone : await Backbone.QuantizeAsync(train, Quantization, null, cancellationToken).ConfigureAwait(false);
+        using var featurizer = new Featurizer(backbone, FeaturizerOptions);
         using var cache = CacheDirectory is null ? null : BottleneckCache.Open(CacheDirectory);
         var store = cache?.GetStore(featurizer.FeatureSpaceKey, featurizer.FeatureLength);
         if (FromCache)

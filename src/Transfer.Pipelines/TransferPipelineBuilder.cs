@@ -1,4 +1,5 @@
 using Transfer.Backbones;
+using Transfer.Backbones.Quantization;
 using Transfer.Featurization;
 using Transfer.Heads;
 using Transfer.Heads.Neural;
@@ -27,6 +28,8 @@ public sealed class TransferPipelineBuilder
     private bool _cacheDisabled;
     private bool _built;
     private string? _reportPath;
+    private QuantizationOptions? _quantization;
+    private bool _quantize;
     private EvaluationReportOptions? _reportOptions;
 
     internal TransferPipelineBuilder(ImageSet images) => _images = images;
@@ -166,6 +169,20 @@ public sealed class TransferPipelineBuilder
         return this;
     }
 
+    /// <summary>
+    /// Runs the backbone in int8: before featurizing, it is quantized (<see cref="Backbone.QuantizeAsync"/>) with
+    /// calibration images drawn from the training images, on the pipeline's preprocessing. The int8 backbone has its own
+    /// cache fingerprint and is stored in the saved model.
+    /// </summary>
+    /// <param name="options">Quantization options (default: <see cref="QuantizationOptions"/>'s defaults with the pipeline's preprocessing).</param>
+    /// <returns>This builder.</returns>
+    public TransferPipelineBuilder QuantizeBackbone(QuantizationOptions? options = null)
+    {
+        _quantize = true;
+        _quantization = options;
+        return this;
+    }
+
     /// <summary>Checks the whole configuration and creates the pipeline.</summary>
     /// <returns>The immutable pipeline.</returns>
     /// <exception cref="ArgumentException">The configuration is invalid; every problem is listed.</exception>
@@ -205,8 +222,12 @@ public sealed class TransferPipelineBuilder
         var featurizerOptions = new FeaturizerOptions
         {
             BatchSize = _featurizerOptions.BatchSize,
+            GpuBatchSize = _featurizerOptions.GpuBatchSize,
             IntraOpThreads = _featurizerOptions.IntraOpThreads,
             DecodeThreads = _featurizerOptions.DecodeThreads,
+            ExecutionProvider = _featurizerOptions.ExecutionProvider,
+            OptimizedGraphDirectory = _featurizerOptions.OptimizedGraphDirectory,
+            LoggerFactory = _featurizerOptions.LoggerFactory,
             BadImagePolicy = _featurizerOptions.BadImagePolicy,
             Preprocessing = _preprocessing,
         };
@@ -247,6 +268,28 @@ public sealed class TransferPipelineBuilder
             }
         }
 
+        if (_quantize)
+        {
+            if (_quantization is not null && _quantization.Preprocessing != _preprocessing)
+            {
+                errors.Add("QuantizeBackbone: QuantizationOptions.Preprocessing differs from the pipeline's (WithPreprocessing); calibrate on the pixels the featurizer sees: set Preprocessing to the pipeline's, or leave it out of both.");
+            }
+
+            if ((_backbone ?? Backbones.Backbones.ResNet18) is { IsQuantized: true } quantized)
+            {
+                errors.Add($"QuantizeBackbone: the backbone \"{quantized.Name}\" is already int8; remove QuantizeBackbone or pass the fp32 backbone.");
+            }
+
+            try
+            {
+                (_quantization ?? new QuantizationOptions { Preprocessing = _preprocessing }).Validate();
+            }
+            catch (ArgumentException e)
+            {
+                errors.Add("QuantizeBackbone: " + e.Message);
+            }
+        }
+
         if (_reportPath is not null)
         {
             if (_test is null && _testFraction == 0)
@@ -275,6 +318,7 @@ public sealed class TransferPipelineBuilder
         {
             ReportPath = _reportPath is null ? null : Path.GetFullPath(_reportPath),
             ReportOptions = _reportOptions,
+            Quantization = _quantize ? _quantization ?? new QuantizationOptions { Preprocessing = _preprocessing } : null,
         };
     }
 }

@@ -229,6 +229,30 @@ public sealed class TransferPipelineBuilderTests
         Assert.Contains("Micro-accuracy", result.Report.ToMarkdown(), StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task RunAsync_QuantizeBackbone_FeaturizesWithAnInt8BackboneStoredInTheModel()
+    {
+        using var folder = SyntheticImages.WriteToFolder(new SyntheticImageOptions { ImagesPerClass = 12 });
+
+        using var result = await TransferPipeline.For(folder.Load()).WithBackbone(TinyBackbone.Default).WithoutBottleneckCache()
+            .QuantizeBackbone().TestFraction(0.25).Build().RunAsync();
+
+        Assert.NotNull(result.Model.Manifest.BackboneQuantization);
+        Assert.InRange(result.Evaluation!.MicroAccuracy, 0.6, 1.0);
+    }
+
+    [Fact]
+    public void Build_QuantizeWithOtherPreprocessing_SaysToUseThePipelines()
+    {
+        var e = Assert.Throws<ArgumentException>(() => TransferPipeline.For(TwoClasses())
+            .WithPreprocessing(ImagePreprocessing.Default with { ResizeMode = ResizeMode.CenterCrop })
+            .QuantizeBackbone(new Backbones.Quantization.QuantizationOptions())
+            .Build());
+        Assert.Equal(
+            $"Invalid pipeline / Validation Errors:{Environment.NewLine}QuantizeBackbone: QuantizationOptions.Preprocessing differs from the pipeline's (WithPreprocessing); calibrate on the pixels the featurizer sees: set Preprocessing to the pipeline's, or leave it out of both.",
+            e.Message);
+    }
+
     private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);

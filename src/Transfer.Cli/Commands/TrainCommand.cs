@@ -24,15 +24,16 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed for the test split and the head.", DefaultValueFactory = _ => 42 };
         var json = new Option<bool>("--json") { Description = "Write the result as JSON (no progress output)." };
         var report = new Option<string?>("--report") { Description = "Write an HTML evaluation report (metrics, confusion matrix, worst mistakes, dataset audit, run manifest) to this file. Needs a test set." };
+        var int8 = new Option<bool>("--int8") { Description = "Quantize the backbone to int8 (static QDQ, calibrated on a sample of the training images) before featurizing. Its features are cached apart from fp32 ones." };
         var command = new Command("train", "Train a classifier on a folder of images (one sub-folder per class) and save it as a model zip.")
         {
-            folder, output, test, testFraction, cache, backbone, head, epochs, seed, json, report,
+            folder, output, test, testFraction, cache, backbone, head, epochs, seed, json, report, int8,
         };
         command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => RunAsync(
             console,
             new TrainSettings(
                 parse.GetValue(folder)!, parse.GetValue(output)!, parse.GetValue(test), parse.GetValue(testFraction), parse.GetValue(cache),
-                parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(report)),
+                parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(report), parse.GetValue(int8)),
             ct)));
         return command;
     }
@@ -76,6 +77,11 @@ internal static class TrainCommand
         if (reportPath is not null)
         {
             builder = builder.WriteReport(reportPath);
+        }
+
+        if (s.Int8)
+        {
+            builder = builder.QuantizeBackbone();
         }
 
         TransferPipeline pipeline;
@@ -253,5 +259,5 @@ internal static class TrainCommand
     }
 
     private sealed record TrainSettings(
-        string Folder, string Out, string? Test, double TestFraction, string? Cache, string Backbone, string Head, int? Epochs, int Seed, bool Json, string? Report);
+        string Folder, string Out, string? Test, double TestFraction, string? Cache, string Backbone, string Head, int? Epochs, int Seed, bool Json, string? Report, bool Int8);
 }
