@@ -187,9 +187,13 @@ public static class SyntheticImages
         return data.ToArray();
     }
 
-    /// <summary>SkiaSharp decodes BMP but cannot encode it: a bottom-up 24-bit BITMAPINFOHEADER file, rows padded to 4 bytes.</summary>
-    private static byte[] EncodeBmp(SKBitmap bitmap)
+    /// <summary>Encodes a bitmap as a 24-bit uncompressed BMP (SkiaSharp decodes BMP but cannot encode it): a bottom-up BITMAPINFOHEADER file, rows padded to 4 bytes.</summary>
+    /// <param name="bitmap">The pixels (alpha is dropped).</param>
+    /// <returns>The BMP file's bytes.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="bitmap"/> is <see langword="null"/>.</exception>
+    public static byte[] EncodeBmp(SKBitmap bitmap)
     {
+        ArgumentNullException.ThrowIfNull(bitmap);
         int w = bitmap.Width, h = bitmap.Height;
         int stride = ((w * 3) + 3) & ~3;
         int size = 54 + (stride * h);

@@ -129,32 +129,16 @@ internal static class HostileFiles
     /// <summary>A 24-bit uncompressed BMP (bottom-up rows, padded to 4 bytes).</summary>
     public static byte[] Bmp(int width, int height, Func<int, int, SKColor> color)
     {
-        int stride = ((width * 3) + 3) & ~3;
-        int size = 54 + (stride * height);
-        var bmp = new byte[size];
-        bmp[0] = (byte)'B';
-        bmp[1] = (byte)'M';
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(2), size);
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(10), 54);
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(14), 40);
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(18), width);
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(22), height);
-        BinaryPrimitives.WriteInt16LittleEndian(bmp.AsSpan(26), 1);
-        BinaryPrimitives.WriteInt16LittleEndian(bmp.AsSpan(28), 24);
-        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(34), stride * height);
+        using var bitmap = new SKBitmap(width, height);
         for (int y = 0; y < height; y++)
         {
-            int row = 54 + ((height - 1 - y) * stride);
             for (int x = 0; x < width; x++)
             {
-                var c = color(x, y);
-                bmp[row + (3 * x)] = c.Blue;
-                bmp[row + (3 * x) + 1] = c.Green;
-                bmp[row + (3 * x) + 2] = c.Red;
+                bitmap.SetPixel(x, y, color(x, y));
             }
         }
 
-        return bmp;
+        return Transfer.Testing.SyntheticImages.EncodeBmp(bitmap);
     }
 
     /// <summary>
