@@ -3,6 +3,7 @@ using System.Globalization;
 using Spectre.Console;
 using Transfer.Cli.Output;
 using Transfer.Evaluation;
+using Transfer.Featurization;
 using Transfer.Images;
 using Transfer.Pipelines;
 
@@ -25,15 +26,16 @@ internal static class TrainCommand
         var json = new Option<bool>("--json") { Description = "Write the result as JSON (no progress output)." };
         var report = new Option<string?>("--report") { Description = "Write an HTML evaluation report (metrics, confusion matrix, worst mistakes, dataset audit, run manifest) to this file. Needs a test set." };
         var int8 = new Option<bool>("--int8") { Description = "Quantize the backbone to int8 (static QDQ, calibrated on a sample of the training images) before featurizing. Its features are cached apart from fp32 ones." };
+        var skipBad = new Option<bool>("--skip-bad-images") { Description = "Leave out images that cannot be decoded (truncated, not an image...) and list them, instead of stopping at the first one." };
         var command = new Command("train", "Train a classifier on a folder of images (one sub-folder per class) and save it as a model zip.")
         {
-            folder, output, test, testFraction, cache, backbone, head, epochs, seed, json, report, int8,
+            folder, output, test, testFraction, cache, backbone, head, epochs, seed, json, report, int8, skipBad,
         };
         command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => RunAsync(
             console,
             new TrainSettings(
                 parse.GetValue(folder)!, parse.GetValue(output)!, parse.GetValue(test), parse.GetValue(testFraction), parse.GetValue(cache),
-                parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(report), parse.GetValue(int8)),
+                parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(report), parse.GetValue(int8), parse.GetValue(skipBad)),
             ct)));
         return command;
     }
@@ -84,6 +86,11 @@ internal static class TrainCommand
             builder = builder.QuantizeBackbone();
         }
 
+        if (s.SkipBadImages)
+        {
+            builder = builder.WithFeaturizer(new FeaturizerOptions { BadImagePolicy = BadImagePolicy.Skip });
+        }
+
         TransferPipeline pipeline;
         try
         {
@@ -98,6 +105,10 @@ internal static class TrainCommand
         try
         {
             result = await RunWithProgressAsync(console, pipeline, s.Json, ct).ConfigureAwait(false);
+        }
+        catch (InvalidImageException ex)
+        {
+            throw new CliException(ExitCode.BadImage, $"{ex.Message} Remove or replace the file, or pass --skip-bad-images to leave such files out.", ex);
         }
         catch (ArgumentException ex)
         {
@@ -259,5 +270,5 @@ internal static class TrainCommand
     }
 
     private sealed record TrainSettings(
-        string Folder, string Out, string? Test, double TestFraction, string? Cache, string Backbone, string Head, int? Epochs, int Seed, bool Json, string? Report, bool Int8);
+        string Folder, string Out, string? Test, double TestFraction, string? Cache, string Backbone, string Head, int? Epochs, int Seed, bool Json, string? Report, bool Int8, bool SkipBadImages);
 }

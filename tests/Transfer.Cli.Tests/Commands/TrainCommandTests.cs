@@ -134,6 +134,32 @@ public sealed class TrainCommandTests(CliData data)
         var run = await CliRunner.RunAsync("train", folder, "--out", Path.Combine(data.Root, "x.zip"), "--test-fraction", "0", "--cache", data.NewFolder("corrupt-cache"));
 
         AssertError(run, ExitCode.BadImage, "broken.png");
+        Assert.Contains("pass --skip-bad-images to leave such files out.", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Train_SkipBadImages_TrainsOnTheRestAndListsTheBadFile()
+    {
+        string folder = data.NewFolder("skip-bad");
+        foreach (string c in Directory.GetDirectories(data.Train))
+        {
+            string target = Path.Combine(folder, Path.GetFileName(c));
+            Directory.CreateDirectory(target);
+            foreach (string f in Directory.GetFiles(c))
+            {
+                File.Copy(f, Path.Combine(target, Path.GetFileName(f)));
+            }
+        }
+
+        File.WriteAllText(Path.Combine(folder, "Bag", "broken.png"), "this is not a PNG");
+
+        var run = await CliRunner.RunAsync("train", folder, "--out", Path.Combine(data.Root, "skip.zip"), "--test", data.Test, "--cache", data.Cache, "--skip-bad-images", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = JsonDocument.Parse(run.Out);
+        var skipped = Assert.Single(json.RootElement.GetProperty("skipped").EnumerateArray());
+        Assert.EndsWith("broken.png", skipped.GetProperty("source").GetString(), StringComparison.Ordinal);
+        Assert.Equal(18, json.RootElement.GetProperty("trainImages").GetInt32());
     }
 
     [Fact]
