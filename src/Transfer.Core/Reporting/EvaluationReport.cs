@@ -417,7 +417,7 @@ public sealed class EvaluationReport
             h.Append("</tbody></table>");
         }
 
-        h.Append(C, $"<h3>Duplicates{(d.Duplicates is null ? string.Empty : string.Create(C, $" ({d.Duplicates.Count} groups)"))}</h3>");
+        h.Append(C, $"<h3>Duplicates{(d.Duplicates is null ? string.Empty : string.Create(C, $" ({d.Duplicates.Count} {(d.Duplicates.Count == 1 ? "group" : "groups")})"))}</h3>");
         if (d.Duplicates is null)
         {
             h.Append("<p class=\"na\">Not checked: no duplicate audit was given.</p>");
@@ -437,7 +437,7 @@ public sealed class EvaluationReport
             h.Append("</tbody></table>");
         }
 
-        h.Append(C, $"<h3>Train/test leakage{(d.Leaks is null ? string.Empty : string.Create(C, $" ({d.Leaks.Count} images)"))}</h3>");
+        h.Append(C, $"<h3>Train/test leakage{(d.Leaks is null ? string.Empty : string.Create(C, $" ({d.Leaks.Count} shared {(d.Leaks.Count == 1 ? "image" : "images")})"))}</h3>");
         if (d.Leaks is null)
         {
             h.Append("<p class=\"na\">Not checked: no leakage audit was given.</p>");
