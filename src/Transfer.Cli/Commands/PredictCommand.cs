@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Transfer.Cli.Output;
 using Transfer.Images;
+using Transfer.Models;
 
 namespace Transfer.Cli.Commands;
 
@@ -19,6 +20,9 @@ internal static class PredictCommand
         return command;
     }
 
+    private static PredictionJson ToJson(string image, Prediction p) =>
+        new(image, p.Label, p.Score, p.Top.Select(t => new LabelScoreJson(t.Label, t.Score)).ToList());
+
     private static int Run(CliConsole console, string modelPath, string[] inputs, int top, bool json, CancellationToken ct)
     {
         if (top < 1)
@@ -32,21 +36,44 @@ internal static class PredictCommand
         using var predictor = model.CreatePredictor();
         int k = Math.Min(top, model.Classes.Count);
         var results = new List<PredictionJson>(paths.Count);
+        var failed = new List<SkippedJson>();
         foreach (var chunk in paths.Chunk(32))
         {
             ct.ThrowIfCancellationRequested();
-            var predictions = predictor.PredictBatch(chunk.Select(p => ImageEntry.FromFile(p, string.Empty)).ToList(), k);
-            for (int i = 0; i < chunk.Length; i++)
+            try
             {
-                var p = predictions[i];
-                results.Add(new PredictionJson(chunk[i], p.Label, p.Score, p.Top.Select(t => new LabelScoreJson(t.Label, t.Score)).ToList()));
+                var predictions = predictor.PredictBatch(chunk.Select(p => ImageEntry.FromFile(p, string.Empty)).ToList(), k);
+                for (int i = 0; i < chunk.Length; i++)
+                {
+                    results.Add(ToJson(chunk[i], predictions[i]));
+                }
             }
+            catch (InvalidImageException)
+            {
+                // A batch stops at its first unreadable image: redo this one image by image, so the others are still predicted.
+                foreach (string path in chunk)
+                {
+                    try
+                    {
+                        results.Add(ToJson(path, predictor.Predict(path, k)));
+                    }
+                    catch (InvalidImageException ex)
+                    {
+                        failed.Add(new SkippedJson(path, ex.Message));
+                    }
+                }
+            }
+        }
+
+        foreach (var failure in failed)
+        {
+            console.Error.WriteLine($"error: {failure.Reason}");
         }
 
         if (json)
         {
-            Json.Write(console, new PredictJson(results));
-            return (int)ExitCode.Success;
+            Json.Write(console, new PredictJson(results, failed));
+            return (int)(failed.Count > 0 ? ExitCode.BadImage : ExitCode.Success);
         }
 
         console.WriteTable(
@@ -57,7 +84,7 @@ internal static class PredictCommand
                 r.Score.ToString("P1", CultureInfo.InvariantCulture),
                 string.Join(", ", r.Top.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Label} {t.Score:P1}")))]),
             2);
-        return (int)ExitCode.Success;
+        return (int)(failed.Count > 0 ? ExitCode.BadImage : ExitCode.Success);
     }
 
     private static List<string> ExpandImages(string[] inputs)

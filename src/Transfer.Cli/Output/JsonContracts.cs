@@ -61,7 +61,7 @@ internal sealed record TrainJson(
 internal sealed record SkippedJson(string Source, string Reason);
 
 /// <summary><c>predict --json</c>.</summary>
-internal sealed record PredictJson(IReadOnlyList<PredictionJson> Predictions);
+internal sealed record PredictJson(IReadOnlyList<PredictionJson> Predictions, IReadOnlyList<SkippedJson> Failed);
 
 /// <summary>One image's prediction: the best label, its probability, and the top classes best first.</summary>
 internal sealed record PredictionJson(string Image, string Label, float Score, IReadOnlyList<LabelScoreJson> Top);

@@ -64,6 +64,26 @@ public sealed class PredictCommandTests(CliData data)
     }
 
     [Fact]
+    public async Task Predict_OneBadImageAmongGoodOnes_PredictsTheOthersAndExitsBadImage()
+    {
+        string fake = Path.Combine(data.NewFolder("fake-among-good"), "photo.png");
+        File.WriteAllText(fake, "plain text");
+        string good = Directory.GetFiles(Path.Combine(data.Test, "Trouser")).Order(StringComparer.Ordinal).First();
+
+        var run = await CliRunner.RunAsync("predict", data.Model, good, fake, "--json");
+
+        Assert.Equal((int)ExitCode.BadImage, run.ExitCode);
+        using var json = JsonDocument.Parse(run.Out);
+        var prediction = Assert.Single(json.RootElement.GetProperty("predictions").EnumerateArray());
+        Assert.Equal(good, prediction.GetProperty("image").GetString());
+        var failed = Assert.Single(json.RootElement.GetProperty("failed").EnumerateArray());
+        Assert.Equal(fake, failed.GetProperty("source").GetString());
+        var line = Assert.Single(run.ErrorLines);
+        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+        Assert.Contains("photo.png", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Predict_EmptyFolder_ExitsNoImages()
     {
         string empty = data.NewFolder("no-pngs");
