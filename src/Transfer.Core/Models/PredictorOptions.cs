@@ -46,34 +46,11 @@ public sealed class PredictorOptions
     public void Validate()
     {
         var errors = new List<string>();
-        if (BatchSize is < 1 or > 4096)
-        {
-            errors.Add($"BatchSize must be in [1, 4096], was {BatchSize}.");
-        }
-
-        if (GpuBatchSize is < 1 or > 4096)
-        {
-            errors.Add($"GpuBatchSize must be in [1, 4096], was {GpuBatchSize}.");
-        }
-
-        if (IntraOpThreads < 0)
-        {
-            errors.Add($"IntraOpThreads must be 0 (one per core) or more, was {IntraOpThreads}.");
-        }
+        RuntimeOptionsValidation.AddErrors(errors, BatchSize, GpuBatchSize, IntraOpThreads, ExecutionProvider, OptimizedGraphDirectory);
 
         if (MaxPixels < 1)
         {
             errors.Add($"MaxPixels must be positive, was {MaxPixels}.");
-        }
-
-        if (ExecutionProvider is null)
-        {
-            errors.Add("ExecutionProvider must not be null; use ExecutionProvider.Cpu or ExecutionProvider.Cuda(deviceId).");
-        }
-
-        if (OptimizedGraphDirectory is { } dir && (dir.Length == 0 || dir.IndexOfAny(Path.GetInvalidPathChars()) >= 0))
-        {
-            errors.Add($"OptimizedGraphDirectory must be a folder path or null (no saved graphs), was \"{dir}\".");
         }
 
         if (errors.Count > 0)
