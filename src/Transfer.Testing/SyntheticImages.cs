@@ -187,6 +187,33 @@ public static class SyntheticImages
         return data.ToArray();
     }
 
+    /// <summary>Inserts an EXIF APP1 segment with the given orientation (1–8) right after a JPEG's SOI marker, for tests of EXIF rotation.</summary>
+    /// <param name="jpeg">A JPEG file's bytes.</param>
+    /// <param name="orientation">The EXIF orientation tag's value.</param>
+    /// <returns>The JPEG with the EXIF segment.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="jpeg"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="jpeg"/> does not start with a JPEG SOI marker.</exception>
+    public static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
+    {
+        ArgumentNullException.ThrowIfNull(jpeg);
+        if (jpeg.Length < 2 || jpeg[0] != 0xFF || jpeg[1] != 0xD8)
+        {
+            throw new ArgumentException("The bytes do not start with a JPEG SOI marker (FF D8); pass a JPEG file.", nameof(jpeg));
+        }
+
+        // TIFF header (big-endian), one IFD entry: tag 0x0112 (Orientation), type SHORT, count 1, value.
+        byte[] tiff =
+        [
+            (byte)'M', (byte)'M', 0, 42, 0, 0, 0, 8,
+            0, 1,
+            0x01, 0x12, 0, 3, 0, 0, 0, 1, (byte)(orientation >> 8), (byte)orientation, 0, 0,
+            0, 0, 0, 0,
+        ];
+        byte[] exif = [.. "Exif\0\0"u8.ToArray(), .. tiff];
+        int length = exif.Length + 2;
+        return [.. jpeg[..2], 0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. exif, .. jpeg[2..]];
+    }
+
     /// <summary>Encodes a bitmap as a 24-bit uncompressed BMP (SkiaSharp decodes BMP but cannot encode it): a bottom-up BITMAPINFOHEADER file, rows padded to 4 bytes.</summary>
     /// <param name="bitmap">The pixels (alpha is dropped).</param>
     /// <returns>The BMP file's bytes.</returns>

@@ -218,19 +218,7 @@ internal static class HostileFiles
     }
 
     /// <summary>Inserts an EXIF APP1 segment with the given orientation (1–8) right after the JPEG's SOI marker.</summary>
-    public static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
-    {
-        byte[] tiff =
-        [
-            (byte)'M', (byte)'M', 0, 42, 0, 0, 0, 8,
-            0, 1,
-            0x01, 0x12, 0, 3, 0, 0, 0, 1, (byte)(orientation >> 8), (byte)orientation, 0, 0,
-            0, 0, 0, 0,
-        ];
-        byte[] exif = [.. "Exif\0\0"u8.ToArray(), .. tiff];
-        int length = exif.Length + 2;
-        return [.. jpeg[..2], 0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. exif, .. jpeg[2..]];
-    }
+    public static byte[] WithExifOrientation(byte[] jpeg, ushort orientation) => Transfer.Testing.SyntheticImages.WithExifOrientation(jpeg, orientation);
 
     /// <summary>An HTML error page, as a web server returns it, saved under an image name.</summary>
     public static byte[] Html() => Encoding.UTF8.GetBytes("<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>\n");

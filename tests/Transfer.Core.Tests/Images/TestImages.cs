@@ -36,21 +36,7 @@ internal static class TestImages
     }
 
     /// <summary>Inserts an EXIF APP1 segment with the given orientation right after the JPEG's SOI marker.</summary>
-    public static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
-    {
-        // TIFF header (big-endian), one IFD entry: tag 0x0112 (Orientation), type SHORT, count 1, value.
-        byte[] tiff =
-        [
-            (byte)'M', (byte)'M', 0, 42, 0, 0, 0, 8,
-            0, 1,
-            0x01, 0x12, 0, 3, 0, 0, 0, 1, (byte)(orientation >> 8), (byte)orientation, 0, 0,
-            0, 0, 0, 0,
-        ];
-        byte[] exif = [.. "Exif\0\0"u8.ToArray(), .. tiff];
-        int length = exif.Length + 2;
-        byte[] app1 = [0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. exif];
-        return [.. jpeg[..2], .. app1, .. jpeg[2..]];
-    }
+    public static byte[] WithExifOrientation(byte[] jpeg, ushort orientation) => Transfer.Testing.SyntheticImages.WithExifOrientation(jpeg, orientation);
 
     /// <summary>A PNG whose header declares a huge size, with almost no data behind it.</summary>
     public static byte[] DecompressionBomb(int width, int height)
