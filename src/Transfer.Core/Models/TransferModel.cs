@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.IO.Hashing;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -205,6 +206,33 @@ public sealed class TransferModel : IDisposable
         }
     }
 
+    /// <summary>Reads a zip entry whole and checks it against the CRC-32 and length the zip records.</summary>
+    private static byte[] ReadVerified(ZipArchiveEntry entry, string full)
+    {
+        if (entry.Length > Array.MaxLength)
+        {
+            throw new InvalidDataException($"Model \"{full}\": entry {entry.FullName} declares {entry.Length} bytes, more than a model holds. The file is damaged; save or copy it again.");
+        }
+
+        var bytes = new byte[entry.Length];
+        using (var s = entry.Open())
+        {
+            s.ReadExactly(bytes);
+            if (s.ReadByte() != -1)
+            {
+                throw new InvalidDataException($"Model \"{full}\": entry {entry.FullName} holds more than the {entry.Length} bytes the zip records. The file is damaged; save or copy it again.");
+            }
+        }
+
+        uint crc = Crc32.HashToUInt32(bytes);
+        if (crc != entry.Crc32)
+        {
+            throw new InvalidDataException($"Model \"{full}\": entry {entry.FullName} is damaged (CRC-32 {crc:X8}, the zip records {entry.Crc32:X8}). Save or copy the model again.");
+        }
+
+        return bytes;
+    }
+
     /// <summary>Loads a model saved by <see cref="Save"/>.</summary>
     /// <param name="path">The model zip.</param>
     /// <returns>The model.</returns>
@@ -226,38 +254,31 @@ public sealed class TransferModel : IDisposable
             MemoryStream? headModel = null;
             using (var zip = ZipFile.OpenRead(full))
             {
-                var entry = zip.GetEntry(ManifestEntry) ?? throw new InvalidDataException($"Model \"{full}\" has no {ManifestEntry}: it is not a Transfer model (a plain ML.NET model zip?). Save it with TransferModel.Save.");
-                using (var s = entry.Open())
+                // Every entry is read whole and checked against the CRC-32 the zip records: .NET does not check it, and
+                // a flipped bit in stored (uncompressed) weights would otherwise load and predict wrongly without a word.
+                var entries = zip.Entries.Where(e => !e.FullName.EndsWith('/')).ToDictionary(e => e.FullName, e => ReadVerified(e, full), StringComparer.Ordinal);
+                if (!entries.TryGetValue(ManifestEntry, out var manifestBytes))
                 {
-                    manifest = JsonSerializer.Deserialize<ModelManifest>(s) ?? throw new InvalidDataException($"Model \"{full}\": {ManifestEntry} is empty.");
+                    throw new InvalidDataException($"Model \"{full}\" has no {ManifestEntry}: it is not a Transfer model (a plain ML.NET model zip?). Save it with TransferModel.Save.");
                 }
 
-                if (zip.GetEntry(HeadEntry) is { } headEntry)
+                manifest = JsonSerializer.Deserialize<ModelManifest>(manifestBytes) ?? throw new InvalidDataException($"Model \"{full}\": {ManifestEntry} is empty.");
+                if (entries.TryGetValue(HeadEntry, out var headBytes))
                 {
-                    headModel = new MemoryStream();
-                    using var s = headEntry.Open();
-                    s.CopyTo(headModel);
-                    headModel.Position = 0;
+                    headModel = new MemoryStream(headBytes, writable: false);
                 }
 
-                foreach (var e in zip.Entries)
+                // The backbone is the largest ONNX model in the chain (a neural head adds a small one).
+                foreach (var (name, all) in entries.Where(e => e.Key.EndsWith("/OnnxModel", StringComparison.Ordinal)).OrderByDescending(e => e.Value.Length).Take(1))
                 {
-                    // The backbone is the largest ONNX model in the chain (a neural head adds a small one).
-                    if (e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal) && (onnx is null || e.Length - 4 > onnx.Length))
+                    // ML.NET stores the ONNX model as a 32-bit length followed by the bytes.
+                    int length = all.Length >= 4 ? BitConverter.ToInt32(all, 0) : -1;
+                    if (length != all.Length - 4)
                     {
-                        // ML.NET stores the ONNX model as a 32-bit length followed by the bytes.
-                        using var s = e.Open();
-                        using var buffer = new MemoryStream();
-                        s.CopyTo(buffer);
-                        var all = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
-                        int length = BitConverter.ToInt32(all[..4]);
-                        if (length != all.Length - 4)
-                        {
-                            throw new InvalidDataException($"Model \"{full}\": entry {e.FullName} is damaged (declares {length} bytes, holds {all.Length - 4}).");
-                        }
-
-                        onnx = all[4..].ToArray();
+                        throw new InvalidDataException($"Model \"{full}\": entry {name} is damaged (declares {length} bytes, holds {all.Length - 4}).");
                     }
+
+                    onnx = all[4..];
                 }
             }
 
