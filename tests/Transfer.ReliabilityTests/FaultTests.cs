@@ -139,13 +139,7 @@ public sealed class FaultTests(SmallModelFixture fixture) : IClassFixture<SmallM
             var cache = BottleneckCache.Open(cacheDir, new BottleneckCacheOptions { SegmentSize = 4 });
             var ex = await Assert.ThrowsAsync<IOException>(() => featurizer.FeaturizeAsync(ImageSet.FromDirectory(images), cache.GetStore(featurizer.FeatureSpaceKey, featurizer.FeatureLength)));
             Assert.Contains("No space left on device", ex.Message, StringComparison.Ordinal);
-            try
-            {
-                cache.Dispose(); // flushes what is still pending, which fails the same way
-            }
-            catch (IOException)
-            {
-            }
+            cache.Dispose(); // the last write failed and was reported: what is still buffered is dropped with a warning, not thrown again
 
             Assert.Empty(Directory.GetFiles(cacheDir, "*.partial", SearchOption.AllDirectories));
             using var reopened = BottleneckCache.Open(cacheDir);

@@ -382,8 +382,11 @@ public sealed class BottleneckCache : IDisposable
         return files;
     }
 
-    /// <summary>Commits the buffered vectors of every open store and closes the cache.</summary>
-    /// <exception cref="IOException">A segment could not be written.</exception>
+    /// <summary>
+    /// Commits the buffered vectors of every open store and closes the cache. Where a store's last write already failed
+    /// and threw (a full disk), its buffered vectors are dropped with a warning rather than failing a second time.
+    /// </summary>
+    /// <exception cref="IOException">A segment could not be written (the first failure of that store); the cache is closed all the same.</exception>
     public void Dispose()
     {
         if (_disposed)
@@ -391,8 +394,24 @@ public sealed class BottleneckCache : IDisposable
             return;
         }
 
-        Flush();
+        IOException? first = null;
+        foreach (BottleneckStore store in OpenStores())
+        {
+            try
+            {
+                store.FlushOnDispose();
+            }
+            catch (IOException e)
+            {
+                first ??= e;
+            }
+        }
+
         _disposed = true;
+        if (first is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
     }
 
     internal static string StoreDirectoryName(string fingerprint) =>

@@ -35,6 +35,7 @@ public sealed class BottleneckStore : Transfer.Featurization.IFeatureStore
     private long _added;
     private long _duplicates;
     private long _segmentsWritten;
+    private bool _lastCommitFailed;
     private long _segmentsLoaded;
     private long _corrupt;
 
@@ -214,6 +215,12 @@ public sealed class BottleneckStore : Transfer.Featurization.IFeatureStore
                 Array.Resize(ref _pendingVectors, segmentSize * Dimension);
             }
 
+            if (_pendingCount >= segmentSize)
+            {
+                // The last commit failed (a full disk, say) and left the buffer full: retry before buffering more.
+                CommitLocked();
+            }
+
             int row = _pendingCount++;
             _pendingKeys[row] = key;
             vector.CopyTo(_pendingVectors.AsSpan(row * Dimension, Dimension));
@@ -234,6 +241,27 @@ public sealed class BottleneckStore : Transfer.Featurization.IFeatureStore
     {
         lock (_gate)
         {
+            CommitLocked();
+        }
+    }
+
+    /// <summary>
+    /// Commits the buffered vectors when the cache is disposed. When the last commit already failed and threw (a full
+    /// disk), the buffered vectors are dropped with one warning instead of failing again: that error has been reported
+    /// once, and a second one thrown from <c>Dispose</c> would replace it. The dropped vectors are recomputed next time.
+    /// </summary>
+    internal void FlushOnDispose()
+    {
+        lock (_gate)
+        {
+            if (_lastCommitFailed && _pendingCount > 0)
+            {
+                CacheLog.PendingDropped(_cache.Logger, _pendingCount, Directory);
+                _pendingIndex.Clear();
+                _pendingCount = 0;
+                return;
+            }
+
             CommitLocked();
         }
     }
@@ -467,8 +495,19 @@ public sealed class BottleneckStore : Transfer.Featurization.IFeatureStore
             return;
         }
 
-        System.IO.Directory.CreateDirectory(Directory);
-        string path = SegmentFile.Write(Directory, Fingerprint, Dimension, _cache.Options.Storage, _pendingKeys.AsSpan(0, count), _pendingVectors.AsSpan(0, count * Dimension));
+        string path;
+        try
+        {
+            System.IO.Directory.CreateDirectory(Directory);
+            path = SegmentFile.Write(Directory, Fingerprint, Dimension, _cache.Options.Storage, _pendingKeys.AsSpan(0, count), _pendingVectors.AsSpan(0, count * Dimension));
+        }
+        catch (IOException)
+        {
+            _lastCommitFailed = true;
+            throw;
+        }
+
+        _lastCommitFailed = false;
         string name = Path.GetFileName(path);
         int segment = _segments.Count;
         _segments.Add(new SegmentEntry(path, count));

@@ -17,6 +17,9 @@ internal static partial class CacheLog
     [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "Deleted stale temporary file {Path} of a writer that is gone.")]
     public static partial void TempFileDeleted(ILogger logger, string path);
 
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Closing the bottleneck cache after a failed write: {Count} buffered vectors for {Directory} were not written and will be recomputed next time.")]
+    public static partial void PendingDropped(ILogger logger, int count, string directory);
+
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Ignoring bottleneck cache segment {Path}: it holds fingerprint \"{Actual}\", not \"{Expected}\".")]
     public static partial void ForeignSegment(ILogger logger, string path, string actual, string expected);
 }

@@ -35,6 +35,70 @@ public sealed class BottleneckCacheTests : IDisposable
     }
 
     [Fact]
+    public void Dispose_AfterAFailedWrite_DropsTheBufferWithOneWarningInsteadOfThrowingAgain()
+    {
+        var logs = new WarningCollector();
+        var cache = BottleneckCache.Open(CachePath, new BottleneckCacheOptions { SegmentSize = 2, LoggerFactory = logs });
+        BottleneckStore store = cache.GetStore(TestFeaturizer.Fingerprint(), TestFeaturizer.Dimension);
+        float[] vector = new float[TestFeaturizer.Dimension];
+        store.Add(ContentHash.Compute([1]), vector);
+
+        // A file where the store's folder would go makes the commit fail, as a full or read-only disk would.
+        File.WriteAllText(store.Directory, "in the way");
+        Assert.ThrowsAny<IOException>(() => store.Add(ContentHash.Compute([2]), vector));
+
+        // A buffer left full by the failed commit retries the commit rather than overrunning.
+        Assert.ThrowsAny<IOException>(() => store.Add(ContentHash.Compute([3]), vector));
+
+        cache.Dispose();
+        var warning = Assert.Single(logs.Warnings);
+        Assert.Equal($"Closing the bottleneck cache after a failed write: 2 buffered vectors for {store.Directory} were not written and will be recomputed next time.", warning);
+        Assert.Throws<ObjectDisposedException>(() => cache.GetStore(TestFeaturizer.Fingerprint(), TestFeaturizer.Dimension));
+    }
+
+    [Fact]
+    public void Dispose_FirstFailedWrite_IsThrown()
+    {
+        var cache = BottleneckCache.Open(CachePath, new BottleneckCacheOptions { SegmentSize = 10 });
+        BottleneckStore store = cache.GetStore(TestFeaturizer.Fingerprint(), TestFeaturizer.Dimension);
+        store.Add(ContentHash.Compute([1]), new float[TestFeaturizer.Dimension]);
+        File.WriteAllText(store.Directory, "in the way");
+
+        // Nothing has reported this failure yet, so Dispose does; the cache is closed all the same.
+        Assert.ThrowsAny<IOException>(cache.Dispose);
+        cache.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => cache.GetStore(TestFeaturizer.Fingerprint(), TestFeaturizer.Dimension));
+    }
+
+    private sealed class WarningCollector : Microsoft.Extensions.Logging.ILoggerFactory, Microsoft.Extensions.Logging.ILoggerProvider, Microsoft.Extensions.Logging.ILogger
+    {
+        public List<string> Warnings { get; } = [];
+
+        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
+        {
+        }
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == Microsoft.Extensions.Logging.LogLevel.Warning)
+            {
+                Warnings.Add(formatter(state, exception));
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Fact]
     public void Lookup_OneNewImage_ComputesExactlyOne()
     {
         List<string> files = TestFeaturizer.WriteImages(DatasetPath, 12);
