@@ -265,7 +265,7 @@ public sealed class TransferPipeline
     private EvaluationReport WriteReport(TransferModel model, EvaluationResult evaluation, ImageSet train, ImageSet? test, FeaturizationResult testFeatures, TrainedHead head, IReadOnlyList<SkippedImage> skipped, TimeSpan featurizeTime, TimeSpan trainTime, CancellationToken cancellationToken)
     {
         var audit = DatasetAudit.Run(train, test, cancellationToken);
-        var manifest = RunManifest.FromModel(model, Seed, RunManifest.ComputeDatasetHash(train.Entries, test?.Entries), [new("featurize", featurizeTime), new("train head", trainTime)]);
+        var manifest = RunManifest.FromModel(model, Seed, audit.DatasetHash, [new("featurize", featurizeTime), new("train head", trainTime)]);
         var report = EvaluationReport.Create(evaluation, testFeatures.Images, head.History, DatasetSummary.FromImageSets(train, test, skipped, audit), manifest, ReportOptions);
         cancellationToken.ThrowIfCancellationRequested();
         string directory = Path.GetDirectoryName(ReportPath!)!;

@@ -174,6 +174,13 @@ public sealed class DatasetTests : IDisposable
         Assert.Equal(1, audit.LeakedTestImages);
         Assert.False(audit.IsClean);
         Assert.Equal("0 duplicate group(s) (0 images), 1 test image(s) also in train, 0 unreadable", audit.ToString());
+
+        // The audit's one pass over the bytes also gives the run manifest's dataset hash.
+        var train = ImageSet.FromDirectory(Path.Combine(_root, "train"));
+        var test = ImageSet.FromDirectory(Path.Combine(_root, "test"));
+        Assert.Equal(Reporting.RunManifest.ComputeDatasetHash(train.Entries, test.Entries), audit.DatasetHash);
+        Assert.NotEqual(Reporting.RunManifest.ComputeDatasetHash(train.Entries), audit.DatasetHash);
+        Assert.NotEqual(DatasetAudit.Run(test, train).DatasetHash, audit.DatasetHash);
     }
 
     [Fact]

@@ -41,7 +41,13 @@ public static class DatasetAudit
             }
         }
 
-        return new DatasetAuditResult(train.Count, test?.Count ?? 0, duplicates, leaks, unreadable);
+        var all = trainHashes.SelectMany(g => g.Value.Select(e => (DatasetPart.Train, e.Label, g.Key)));
+        if (testHashes is not null)
+        {
+            all = all.Concat(testHashes.SelectMany(g => g.Value.Select(e => (DatasetPart.Test, e.Label, g.Key))));
+        }
+
+        return new DatasetAuditResult(train.Count, test?.Count ?? 0, duplicates, leaks, unreadable, Reporting.RunManifest.CombineDatasetHash(all));
     }
 
     private static Dictionary<ContentHash, List<ImageEntry>> Hash(ImageSet set, List<SkippedImage> unreadable, CancellationToken cancellationToken)

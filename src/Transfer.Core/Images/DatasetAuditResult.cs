@@ -3,13 +3,14 @@ namespace Transfer.Images;
 /// <summary>What <see cref="DatasetAudit.Run"/> found: duplicates within each set and images in both train and test.</summary>
 public sealed class DatasetAuditResult
 {
-    internal DatasetAuditResult(int trainCount, int testCount, IReadOnlyList<DuplicateGroup> duplicates, IReadOnlyList<ImageLeak> leaks, IReadOnlyList<SkippedImage> unreadable)
+    internal DatasetAuditResult(int trainCount, int testCount, IReadOnlyList<DuplicateGroup> duplicates, IReadOnlyList<ImageLeak> leaks, IReadOnlyList<SkippedImage> unreadable, string datasetHash)
     {
         TrainCount = trainCount;
         TestCount = testCount;
         Duplicates = duplicates;
         Leaks = leaks;
         Unreadable = unreadable;
+        DatasetHash = datasetHash;
     }
 
     /// <summary>Gets the number of training images audited.</summary>
@@ -26,6 +27,12 @@ public sealed class DatasetAuditResult
 
     /// <summary>Gets the images that could not be read, so were not compared.</summary>
     public IReadOnlyList<SkippedImage> Unreadable { get; }
+
+    /// <summary>
+    /// Gets the content-based hash of the audited images (label and bytes of each, per set), as
+    /// <see cref="Reporting.RunManifest.ComputeDatasetHash"/> gives it when every image is readable; unreadable images are left out.
+    /// </summary>
+    public string DatasetHash { get; }
 
     /// <summary>Gets the number of test images whose bytes are also in the training set.</summary>
     public int LeakedTestImages => Leaks.Sum(l => l.Test.Count);

@@ -104,15 +104,15 @@ public sealed record RunManifest
     public static string ComputeDatasetHash(IEnumerable<ImageEntry> train, IEnumerable<ImageEntry>? test = null)
     {
         ArgumentNullException.ThrowIfNull(train);
-        var lines = new List<string>();
-        foreach (var (set, entries) in new[] { ("train", train), ("test", test ?? []) })
-        {
-            foreach (ImageEntry e in entries)
-            {
-                lines.Add($"{set}\t{e.Label}\t{ContentHash.Compute(e.ReadBytes().Span)}");
-            }
-        }
+        return CombineDatasetHash(
+            train.Select(e => (DatasetPart.Train, e.Label, ContentHash.Compute(e.ReadBytes().Span)))
+                .Concat((test ?? []).Select(e => (DatasetPart.Test, e.Label, ContentHash.Compute(e.ReadBytes().Span)))));
+    }
 
+    /// <summary>The dataset hash of images whose content hashes are known (<see cref="DatasetAudit"/> computes them once for both).</summary>
+    internal static string CombineDatasetHash(IEnumerable<(DatasetPart Part, string Label, ContentHash Hash)> images)
+    {
+        var lines = images.Select(i => $"{(i.Part == DatasetPart.Train ? "train" : "test")}\t{i.Label}\t{i.Hash}").ToList();
         lines.Sort(StringComparer.Ordinal);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', lines))));
     }
