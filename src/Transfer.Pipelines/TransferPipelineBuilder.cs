@@ -219,18 +219,7 @@ public sealed class TransferPipelineBuilder
             }
         }
 
-        var featurizerOptions = new FeaturizerOptions
-        {
-            BatchSize = _featurizerOptions.BatchSize,
-            GpuBatchSize = _featurizerOptions.GpuBatchSize,
-            IntraOpThreads = _featurizerOptions.IntraOpThreads,
-            DecodeThreads = _featurizerOptions.DecodeThreads,
-            ExecutionProvider = _featurizerOptions.ExecutionProvider,
-            OptimizedGraphDirectory = _featurizerOptions.OptimizedGraphDirectory,
-            LoggerFactory = _featurizerOptions.LoggerFactory,
-            BadImagePolicy = _featurizerOptions.BadImagePolicy,
-            Preprocessing = _preprocessing,
-        };
+        var featurizerOptions = _featurizerOptions with { Preprocessing = _preprocessing };
         try
         {
             featurizerOptions.Validate();

@@ -4,7 +4,7 @@ using Transfer.Images;
 namespace Transfer.Featurization;
 
 /// <summary>Options for <see cref="Featurizer"/>.</summary>
-public sealed class FeaturizerOptions
+public sealed record FeaturizerOptions
 {
     /// <summary>The default <see cref="GpuBatchSize"/>: a GPU is busier with larger batches, and 32 images of 224×224 need 25 MB of pixels.</summary>
     public const int DefaultGpuBatchSize = 32;
