@@ -30,7 +30,6 @@ public sealed class TransferModel : IDisposable
     /// </summary>
     public const string HeadEntry = "Transfer/head.zip";
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
     private readonly MLContext _ml;
     private readonly byte[] _featurizerModel;
     private readonly TrainedHead _head;
@@ -177,7 +176,7 @@ public sealed class TransferModel : IDisposable
                 using var zip = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true);
                 using (var writer = zip.CreateEntry(ManifestEntry).Open())
                 {
-                    JsonSerializer.Serialize(writer, Manifest with { Input = input }, JsonOptions);
+                    JsonSerializer.Serialize(writer, Manifest with { Input = input }, ModelManifestJsonContext.Default.ModelManifest);
                 }
 
                 using var head = zip.CreateEntry(HeadEntry, CompressionLevel.Fastest).Open();
@@ -262,7 +261,7 @@ public sealed class TransferModel : IDisposable
                     throw new InvalidDataException($"Model \"{full}\" has no {ManifestEntry}: it is not a Transfer model (a plain ML.NET model zip?). Save it with TransferModel.Save.");
                 }
 
-                manifest = JsonSerializer.Deserialize<ModelManifest>(manifestBytes) ?? throw new InvalidDataException($"Model \"{full}\": {ManifestEntry} is empty.");
+                manifest = JsonSerializer.Deserialize(manifestBytes, ModelManifestJsonContext.Default.ModelManifest) ?? throw new InvalidDataException($"Model \"{full}\": {ManifestEntry} is empty.");
                 if (entries.TryGetValue(HeadEntry, out var headBytes))
                 {
                     headModel = new MemoryStream(headBytes, writable: false);
