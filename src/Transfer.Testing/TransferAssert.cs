@@ -20,6 +20,9 @@ public static class TransferAssert
 
     private const int MaxListed = 10;
 
+    // The assertions predict a batch at once: a warm-up run first would only add a backbone run per predictor.
+    private static readonly PredictorOptions NoWarmUp = new() { WarmUp = false };
+
     /// <summary>Asserts that an evaluation's micro-accuracy is at least <paramref name="minimum"/>.</summary>
     /// <param name="evaluation">The evaluation (e.g. <c>TransferResult.Evaluation</c>).</param>
     /// <param name="minimum">The lowest accepted accuracy, in [0, 1].</param>
@@ -58,7 +61,7 @@ public static class TransferAssert
             throw new TransferAssertionException($"The image set has labels the model does not know: {string.Join(", ", unknown)} (model classes: {string.Join(", ", model.Classes)}).");
         }
 
-        using var predictor = model.CreatePredictor();
+        using var predictor = model.CreatePredictor(NoWarmUp);
         var predictions = predictor.PredictBatch(images.Entries, top: 1);
         var wrong = new List<string>();
         for (int i = 0; i < predictions.Count; i++)
@@ -152,8 +155,8 @@ public static class TransferAssert
 
     private static void ComparePredictions(TransferModel expected, TransferModel actual, ImageSet images, float tolerance, string what)
     {
-        using var first = expected.CreatePredictor();
-        using var second = actual.CreatePredictor();
+        using var first = expected.CreatePredictor(NoWarmUp);
+        using var second = actual.CreatePredictor(NoWarmUp);
         var a = first.PredictBatch(images.Entries, top: 1);
         var b = second.PredictBatch(images.Entries, top: 1);
         var differences = new List<string>();
@@ -188,7 +191,7 @@ public static class TransferAssert
         using (loaded as IDisposable)
         {
             using var engine = ml.Model.CreatePredictionEngine<PathInput, ScoreOutput>(loaded);
-            using var predictor = model.CreatePredictor();
+            using var predictor = model.CreatePredictor(NoWarmUp);
             var expected = predictor.PredictBatch(files, top: 1);
             var differences = new List<string>();
             for (int i = 0; i < files.Count; i++)
