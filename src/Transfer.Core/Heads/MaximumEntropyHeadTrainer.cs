@@ -45,12 +45,13 @@ public sealed class MaximumEntropyHeadTrainer : HeadTrainer
     /// <summary>Minimises the objective: biases (one per class) then class-major weights, and what the optimizer did.</summary>
     internal static (float[] Parameters, MinimizationSummary Summary) Fit(FeatureMatrix train, MaximumEntropyHeadOptions options, CancellationToken cancellationToken)
     {
-        var objective = new SoftmaxObjective(train, options.L2Regularization, options.Threads ?? Environment.ProcessorCount);
+        var objective = new SoftmaxObjective(train, options.L2Regularization, options.Threads ?? Environment.ProcessorCount, centered: true);
         var parameters = new float[objective.ParameterCount];
 
         // ML.NET scales the L1 weight like the loss (by 1 / rows), as it does the L2 term.
         var minimizer = new OwlqnMinimizer(options.HistorySize, options.L1Regularization / train.Count, objective.Classes, options.OptimizationTolerance, options.MaximumIterations ?? int.MaxValue);
         var summary = minimizer.Minimize(objective.Evaluate, parameters, cancellationToken);
+        objective.Uncenter(parameters);
         return (parameters, summary);
     }
 

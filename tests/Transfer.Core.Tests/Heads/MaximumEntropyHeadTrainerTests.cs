@@ -79,11 +79,13 @@ public sealed class MaximumEntropyHeadTrainerTests
         Assert.True(ourAccuracy >= mlnetAccuracy - 0.01, $"test accuracy: ours {ourAccuracy}, ML.NET {mlnetAccuracy}");
     }
 
-    [Fact]
-    public void Objective_Gradient_MatchesFiniteDifferences()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Objective_Gradient_MatchesFiniteDifferences(bool centered)
     {
         var train = Noisy(50, 6, seed: 5);
-        var objective = new SoftmaxObjective(train, l2: 0.7f, threads: 1);
+        var objective = new SoftmaxObjective(train, l2: 0.7f, threads: 1, centered);
         var random = new Random(6);
         var x = new float[objective.ParameterCount];
         for (int i = 0; i < x.Length; i++)
@@ -106,6 +108,27 @@ public sealed class MaximumEntropyHeadTrainerTests
             double numeric = (up - down) / (2 * h);
             Assert.True(Math.Abs(numeric - gradient[i]) < 2e-3, $"parameter {i}: analytic {gradient[i]}, numeric {numeric}");
         }
+    }
+
+    [Fact]
+    public void Objective_Centered_IsThePlainObjectiveWithShiftedBiases()
+    {
+        var train = Noisy(70, 5, seed: 9);
+        var plain = new SoftmaxObjective(train, l2: 1f, threads: 1);
+        var centered = new SoftmaxObjective(train, l2: 1f, threads: 1, centered: true);
+        var random = new Random(10);
+        var x = new float[plain.ParameterCount];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)((random.NextDouble() * 2) - 1);
+        }
+
+        double centeredValue = centered.Evaluate(x, new float[x.Length]);
+        var shifted = x.ToArray();
+        centered.Uncenter(shifted);
+        Assert.NotEqual(x[0], shifted[0]); // the features' mean is not zero, so the biases move
+        Assert.Equal(x[3..], shifted[3..]);
+        Assert.Equal(centeredValue, plain.Evaluate(shifted, new float[x.Length]), 5);
     }
 
     [Fact]
