@@ -75,7 +75,7 @@ internal sealed class OwlqnMinimizer
         int evaluations = 1;
         if (!double.IsFinite(value))
         {
-            throw new InvalidOperationException($"The maximum-entropy objective is {value} at the start: the features hold NaN or infinite values.");
+            throw new InvalidOperationException($"The maximum-entropy objective is {value} at the start: the training features hold NaN or infinite values. Remove those rows, or check the backbone that produced them.");
         }
 
         int iterations = 0;
