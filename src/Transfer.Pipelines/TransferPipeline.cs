@@ -101,7 +101,7 @@ public sealed class TransferPipeline
         }
 
         var backbone = Quantization is null ? Backbone : await Backbone.QuantizeAsync(train, Quantization, null, cancellationToken).ConfigureAwait(false);
-        using var featurizer = new Featurizer(backbone, FeaturizerOptions);
+        using var featurizer = new Featurizer(backbone, FeaturizerOptions, deferSession: CacheDirectory is not null); // a fully cached run never starts ONNX Runtime
         using var cache = CacheDirectory is null ? null : BottleneckCache.Open(CacheDirectory);
         var store = cache?.GetStore(featurizer.FeatureSpaceKey, featurizer.FeatureLength);
         if (FromCache)

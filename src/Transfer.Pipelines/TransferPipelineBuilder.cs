@@ -99,7 +99,7 @@ public sealed class TransferPipelineBuilder
         return this;
     }
 
-    /// <summary>Trains the head with the given trainer (default: <see cref="MlNetHeadTrainer"/> with L-BFGS maximum entropy).</summary>
+    /// <summary>Trains the head with the given trainer (default: <see cref="MaximumEntropyHeadTrainer"/>, L-BFGS maximum entropy with ML.NET's <c>LbfgsMaximumEntropy</c> objective and defaults; <see cref="MlNetHeadTrainer"/> runs ML.NET's own trainers).</summary>
     /// <param name="trainer">The head trainer.</param>
     /// <returns>This builder.</returns>
     public TransferPipelineBuilder TrainHead(HeadTrainer trainer)
@@ -303,7 +303,7 @@ public sealed class TransferPipelineBuilder
 
         _built = true;
         string? cache = _cacheDisabled ? null : _cacheDirectory ?? (_images.Root is { } root ? Caching.BottleneckCache.GetDefaultDirectory(root) : null);
-        return new TransferPipeline(_images, _backbone ?? Backbones.Backbones.ResNet18, featurizerOptions, head ?? new MlNetHeadTrainer(), _test, _testFraction, _seed, cache, _fromCache)
+        return new TransferPipeline(_images, _backbone ?? Backbones.Backbones.ResNet18, featurizerOptions, head ?? new MaximumEntropyHeadTrainer(), _test, _testFraction, _seed, cache, _fromCache)
         {
             ReportPath = _reportPath is null ? null : Path.GetFullPath(_reportPath),
             ReportOptions = _reportOptions,

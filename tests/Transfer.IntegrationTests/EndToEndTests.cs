@@ -210,6 +210,38 @@ public sealed class EndToEndTests(QuickStartFixture fixture) : IClassFixture<Qui
     }
 
     [Fact]
+    public void DefaultHead_RealResNet18Features_MatchesMlNetLbfgsAccuracyAtLowerObjective()
+    {
+        var train = fixture.Result.TrainFeatures.Features;
+        var test = fixture.Result.TestFeatures!.Features;
+        var classes = fixture.Result.TrainFeatures.Classes;
+        var ours = new MaximumEntropyHeadTrainer().Train(train, null, classes);
+        var mlnet = new MlNetHeadTrainer().Train(train, null, classes);
+        double ourAccuracy = Evaluation.Evaluator.Evaluate(ours, test).MicroAccuracy;
+        double mlnetAccuracy = Evaluation.Evaluator.Evaluate(mlnet, test).MicroAccuracy;
+        Assert.True(ourAccuracy >= mlnetAccuracy - 0.01, $"test accuracy on {test.Count} images: default head {ourAccuracy}, ML.NET LbfgsMaximumEntropy {mlnetAccuracy}");
+
+        var options = new MaximumEntropyHeadOptions();
+        double ourObjective = MaximumEntropyHeadTrainer.Objective(train, options, Parameters(ours));
+        double mlnetObjective = MaximumEntropyHeadTrainer.Objective(train, options, Parameters(mlnet));
+        Assert.True(ourObjective <= mlnetObjective * (1 + 1e-5), $"objective: default head {ourObjective}, ML.NET {mlnetObjective}");
+    }
+
+    private static float[] Parameters(TrainedHead head)
+    {
+        var prediction = ((IEnumerable<ITransformer>)head.ScoringTransformer).OfType<MulticlassPredictionTransformer<Microsoft.ML.Trainers.MaximumEntropyModelParameters>>().Single();
+        VBuffer<float>[] rows = [];
+        prediction.Model.GetWeights(ref rows, out _);
+        var parameters = new List<float>(prediction.Model.GetBiases());
+        foreach (var row in rows)
+        {
+            parameters.AddRange(row.DenseValues());
+        }
+
+        return [.. parameters];
+    }
+
+    [Fact]
     public async Task Predictor_ConcurrentCalls_AgreeWithSequential()
     {
         using var predictor = fixture.Result.Model.CreatePredictor();

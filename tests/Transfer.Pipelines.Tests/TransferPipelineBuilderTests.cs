@@ -134,6 +134,19 @@ public sealed class TransferPipelineBuilderTests
     }
 
     [Fact]
+    public async Task RunAsync_EveryVectorCached_NeverStartsTheBackboneSession()
+    {
+        using var folder = SyntheticImages.WriteToFolder(new SyntheticImageOptions { ImagesPerClass = 6 });
+        using var first = await TransferPipeline.For(folder.Load()).WithBackbone(TinyBackbone.Default).TestFraction(0).Build().RunAsync();
+
+        // A GPU that must not fall back fails at session creation wherever CUDA is missing; a fully cached rerun needs no session.
+        var gpuOnly = new FeaturizerOptions { ExecutionProvider = ExecutionProvider.Cuda(0, GpuFallback.Fail), OptimizedGraphDirectory = null };
+        using var second = await TransferPipeline.For(folder.Load()).WithBackbone(TinyBackbone.Default).WithFeaturizer(gpuOnly).TestFraction(0).Build().RunAsync();
+        Assert.Equal((0, 18), (second.TrainFeatures.Computed, second.TrainFeatures.CacheHits));
+        TransferAssert.PredictSame(first.Model, second.Model, folder.Load());
+    }
+
+    [Fact]
     public async Task RunAsync_SoftmaxHead_SavesAModelThatPlainMlNetAndPredictorAgreeOn()
     {
         using var folder = SyntheticImages.WriteToFolder(new SyntheticImageOptions { ImagesPerClass = 10 });

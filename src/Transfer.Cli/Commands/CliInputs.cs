@@ -117,7 +117,7 @@ internal static class CliInputs
         switch (name.ToUpperInvariant())
         {
             case "LBFGS":
-                return new MlNetHeadTrainer(new MlNetHeadOptions { Trainer = MlNetTrainerKind.LbfgsMaximumEntropy, MaximumIterations = epochs }, seed);
+                return new MaximumEntropyHeadTrainer(new MaximumEntropyHeadOptions { MaximumIterations = epochs });
             case "SDCA":
                 return new MlNetHeadTrainer(new MlNetHeadOptions { Trainer = MlNetTrainerKind.SdcaMaximumEntropy, MaximumIterations = epochs }, seed);
             case "LIGHTGBM":

@@ -14,7 +14,7 @@ namespace Transfer.Featurization;
 /// </summary>
 public sealed class Featurizer : IDisposable
 {
-    private readonly BackboneSession _session;
+    private readonly Lazy<BackboneSession> _lazySession;
     private bool _disposed;
 
     /// <summary>Creates a featurizer for a backbone.</summary>
@@ -22,29 +22,47 @@ public sealed class Featurizer : IDisposable
     /// <param name="options">Options; <see langword="null"/> for the defaults.</param>
     /// <exception cref="ArgumentException">The options are invalid or the model does not match its descriptor.</exception>
     public Featurizer(Backbone backbone, FeaturizerOptions? options = null)
+        : this(backbone, options, deferSession: false)
+    {
+    }
+
+    /// <summary>Creates a featurizer whose ONNX Runtime session may wait for the first image that needs the backbone.</summary>
+    /// <param name="backbone">The backbone.</param>
+    /// <param name="options">Options; <see langword="null"/> for the defaults.</param>
+    /// <param name="deferSession">
+    /// Whether to create the session on first use (a run whose every vector is in the bottleneck cache never needs it),
+    /// so session errors (an unusable GPU under <see cref="GpuFallback.Fail"/>) come from that use instead of here.
+    /// </param>
+    internal Featurizer(Backbone backbone, FeaturizerOptions? options, bool deferSession)
     {
         ArgumentNullException.ThrowIfNull(backbone);
         Options = options ?? new FeaturizerOptions();
         Options.Validate();
         Backbone = backbone;
         ModelBytes = backbone.BuildFeaturizerModel(Options.Preprocessing);
-        _session = new BackboneSession(ModelBytes, backbone.Width, backbone.Height, backbone.FeatureLength, new SessionSettings(Options.IntraOpThreads, Options.ExecutionProvider, Options.OptimizedGraphDirectory, Options.LoggerFactory));
+        _lazySession = new Lazy<BackboneSession>(() => new BackboneSession(ModelBytes, backbone.Width, backbone.Height, backbone.FeatureLength, new SessionSettings(Options.IntraOpThreads, Options.ExecutionProvider, Options.OptimizedGraphDirectory, Options.LoggerFactory)), LazyThreadSafetyMode.ExecutionAndPublication);
+        if (!deferSession)
+        {
+            _ = _lazySession.Value;
+        }
     }
+
+    private BackboneSession Session => _lazySession.Value;
 
     /// <summary>
     /// Gets where the backbone actually runs: <see cref="FeaturizerOptions.ExecutionProvider"/>, or
     /// <see cref="ExecutionProvider.Cpu"/> when a GPU was asked for, could not be used and the fallback is the CPU.
     /// </summary>
-    public ExecutionProvider ExecutionProvider => _session.ActiveProvider;
+    public ExecutionProvider ExecutionProvider => Session.ActiveProvider;
 
     /// <summary>Gets the number of images per ONNX Runtime run: <see cref="FeaturizerOptions.GpuBatchSize"/> on a GPU, else <see cref="FeaturizerOptions.BatchSize"/>.</summary>
-    public int BatchSize => _session.ActiveProvider.IsCuda ? Options.GpuBatchSize : Options.BatchSize;
+    public int BatchSize => Session.ActiveProvider.IsCuda ? Options.GpuBatchSize : Options.BatchSize;
 
     /// <summary>Gets how long creating the ONNX Runtime session took.</summary>
-    public TimeSpan SessionCreationTime => _session.CreationTime;
+    public TimeSpan SessionCreationTime => Session.CreationTime;
 
     /// <summary>Gets a value indicating whether the session was created from a saved optimized graph (see <see cref="FeaturizerOptions.OptimizedGraphDirectory"/>).</summary>
-    public bool SessionFromSavedGraph => _session.FromSavedGraph;
+    public bool SessionFromSavedGraph => Session.FromSavedGraph;
 
     /// <summary>Gets the backbone.</summary>
     public Backbone Backbone { get; }
@@ -207,7 +225,7 @@ public sealed class Featurizer : IDisposable
         var free = Channel.CreateUnbounded<Batch>();
         for (int i = 0; i < 3; i++)
         {
-            free.Writer.TryWrite(new Batch(batchSize, _session.PixelsPerImage, pinned: _session.ActiveProvider.IsCuda));
+            free.Writer.TryWrite(new Batch(batchSize, Session.PixelsPerImage, pinned: Session.ActiveProvider.IsCuda));
         }
 
         var producer = Task.Run(
@@ -218,7 +236,7 @@ public sealed class Featurizer : IDisposable
                     for (int start = 0; start < indices.Length; start += batchSize)
                     {
                         var batch = await free.Reader.ReadAsync(token).ConfigureAwait(false);
-                        batch.Fill(images, indices, start, Math.Min(batchSize, indices.Length - start), Options, _session, decodeThreads, token);
+                        batch.Fill(images, indices, start, Math.Min(batchSize, indices.Length - start), Options, Session, decodeThreads, token);
                         await full.Writer.WriteAsync(batch, token).ConfigureAwait(false);
                     }
 
@@ -289,7 +307,7 @@ public sealed class Featurizer : IDisposable
     internal void Run(float[] pixels, int count, float[] features, RunOptions? runOptions = null, CancellationToken token = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _session.Run(pixels, count, features, runOptions, token);
+        Session.Run(pixels, count, features, runOptions, token);
     }
 
     /// <inheritdoc />
@@ -298,7 +316,10 @@ public sealed class Featurizer : IDisposable
         if (!_disposed)
         {
             _disposed = true;
-            _session.Dispose();
+            if (_lazySession.IsValueCreated)
+            {
+                _lazySession.Value.Dispose();
+            }
         }
     }
 
