@@ -30,6 +30,9 @@ public sealed class TransferModel : IDisposable
     /// </summary>
     public const string HeadEntry = "Transfer/head.zip";
 
+    /// <summary>ONNX entries from this size up are stored uncompressed (a neural head's small model stays deflated).</summary>
+    private const long StoreUncompressedFrom = 1 << 20;
+
     private readonly MLContext _ml;
     private readonly byte[] _featurizerModel;
     private readonly TrainedHead _head;
@@ -174,6 +177,7 @@ public sealed class TransferModel : IDisposable
                 _ml.Model.Save(chain, input == ScoringInput.ImagePath ? schema : null, stream);
                 stream.Position = 0;
                 using var zip = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true);
+                StoreOnnxUncompressed(zip);
                 using (var writer = zip.CreateEntry(ManifestEntry).Open())
                 {
                     JsonSerializer.Serialize(writer, Manifest with { Input = input }, ModelManifestJsonContext.Default.ModelManifest);
@@ -202,6 +206,27 @@ public sealed class TransferModel : IDisposable
             {
                 File.Delete(temp);
             }
+        }
+    }
+
+    /// <summary>
+    /// Rewrites the ONNX entries ML.NET deflated as stored ones. Float weights compress by about 7 %, and inflating the
+    /// 64 MB ResNet18 entry took about 0.4 s of every <see cref="Load"/> (and of every plain ML.NET load).
+    /// </summary>
+    private static void StoreOnnxUncompressed(ZipArchive zip)
+    {
+        foreach (var entry in zip.Entries.Where(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal) && e.Length >= StoreUncompressedFrom).ToList())
+        {
+            string name = entry.FullName;
+            var bytes = new byte[entry.Length];
+            using (var s = entry.Open())
+            {
+                s.ReadExactly(bytes);
+            }
+
+            entry.Delete();
+            using var stored = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
+            stored.Write(bytes);
         }
     }
 
