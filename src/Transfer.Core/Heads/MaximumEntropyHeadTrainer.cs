@@ -62,4 +62,22 @@ public sealed class MaximumEntropyHeadTrainer : HeadTrainer
         double value = objective.Evaluate(parameters, new float[parameters.Length]);
         return value + (options.L1Regularization / train.Count * (double)System.Numerics.Tensors.TensorPrimitives.SumOfMagnitudes(parameters.AsSpan(objective.Classes)));
     }
+
+    /// <summary>The full objective at the parameters of a trained maximum-entropy head (this trainer's or ML.NET's <c>LbfgsMaximumEntropy</c>).</summary>
+    internal static double Objective(FeatureMatrix train, MaximumEntropyHeadOptions options, TrainedHead head) => Objective(train, options, Parameters(head));
+
+    /// <summary>Biases then class-major weights of a trained maximum-entropy head: the layout <see cref="Fit"/> optimises.</summary>
+    internal static float[] Parameters(TrainedHead head)
+    {
+        var prediction = ((IEnumerable<ITransformer>)head.ScoringTransformer).OfType<Microsoft.ML.Data.MulticlassPredictionTransformer<Microsoft.ML.Trainers.MaximumEntropyModelParameters>>().Single();
+        Microsoft.ML.Data.VBuffer<float>[] rows = [];
+        prediction.Model.GetWeights(ref rows, out _);
+        var parameters = new List<float>(prediction.Model.GetBiases());
+        foreach (var row in rows)
+        {
+            parameters.AddRange(row.DenseValues());
+        }
+
+        return [.. parameters];
+    }
 }
