@@ -105,7 +105,7 @@ internal static class HostileFiles
         var png = Png(1, 1);
         BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), width);
         BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), height);
-        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), Crc32(png.AsSpan(12, 17)));
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), System.IO.Hashing.Crc32.HashToUInt32(png.AsSpan(12, 17)));
         return png;
     }
 
@@ -248,22 +248,7 @@ internal static class HostileFiles
         header[4..].CopyTo(crcInput);
         data.CopyTo(crcInput, 4);
         Span<byte> crc = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32(crcInput));
+        BinaryPrimitives.WriteUInt32BigEndian(crc, System.IO.Hashing.Crc32.HashToUInt32(crcInput));
         png.Write(crc);
-    }
-
-    private static uint Crc32(ReadOnlySpan<byte> data)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in data)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
-            }
-        }
-
-        return ~crc;
     }
 }

@@ -51,26 +51,11 @@ internal static class TestImages
         png[21] = (byte)(height >> 16);
         png[22] = (byte)(height >> 8);
         png[23] = (byte)height;
-        uint crc = Crc32(png.AsSpan(12, 17));
+        uint crc = System.IO.Hashing.Crc32.HashToUInt32(png.AsSpan(12, 17));
         png[29] = (byte)(crc >> 24);
         png[30] = (byte)(crc >> 16);
         png[31] = (byte)(crc >> 8);
         png[32] = (byte)crc;
         return png;
-    }
-
-    private static uint Crc32(ReadOnlySpan<byte> data)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in data)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
-            }
-        }
-
-        return ~crc;
     }
 }
