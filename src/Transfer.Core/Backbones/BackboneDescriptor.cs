@@ -8,7 +8,7 @@ namespace Transfer.Backbones;
 /// <c>NCHW</c> floats in 0–255, reordered to <see cref="ChannelOrder"/>, then <c>x · PixelScale</c>, then either minus
 /// <see cref="MeanImage"/>, or minus <see cref="Mean"/> and divided by <see cref="Std"/> per channel.
 /// </summary>
-public sealed class BackboneDescriptor
+public sealed record BackboneDescriptor
 {
     /// <summary>Gets the backbone's name (shown in reports and the run manifest).</summary>
     public required string Name { get; init; }

@@ -70,7 +70,7 @@ internal static class BackboneQuantizer
             QuantizedTensors = plan.Tensors.Count,
             KeptFp32 = plan.KeptFp32,
         };
-        var descriptor = Renamed(fp32.Descriptor, fp32.Name + "-int8");
+        var descriptor = fp32.Descriptor with { Name = fp32.Name + "-int8" };
         var int8 = Backbone.FromQuantized(quantized.ToByteArray(), descriptor, $"int8 of {fp32.Source}", report);
 
         // 3. The accuracy guard.
@@ -144,21 +144,6 @@ internal static class BackboneQuantizer
 
         return report with { MeanCosine = mean, MinCosine = min, Fp32Accuracy = fp32Accuracy, Int8Accuracy = int8Accuracy, Warnings = warnings };
     }
-
-    private static BackboneDescriptor Renamed(BackboneDescriptor d, string name) => new()
-    {
-        Name = name,
-        InputName = d.InputName,
-        OutputName = d.OutputName,
-        Width = d.Width,
-        Height = d.Height,
-        FeatureLength = d.FeatureLength,
-        ChannelOrder = d.ChannelOrder,
-        PixelScale = d.PixelScale,
-        Mean = d.Mean,
-        Std = d.Std,
-        MeanImage = d.MeanImage,
-    };
 
     private static (double Mean, double Min) Cosines(FeatureMatrix a, FeatureMatrix b)
     {
