@@ -45,7 +45,7 @@ public sealed class MaximumEntropyHeadTrainer : HeadTrainer
     /// <summary>Minimises the objective: biases (one per class) then class-major weights, and what the optimizer did.</summary>
     internal static (float[] Parameters, MinimizationSummary Summary) Fit(FeatureMatrix train, MaximumEntropyHeadOptions options, CancellationToken cancellationToken)
     {
-        var objective = new SoftmaxObjective(train, options.L2Regularization, options.Threads ?? Environment.ProcessorCount, centered: true);
+        using var objective = new SoftmaxObjective(train, options.L2Regularization, options.Threads ?? Environment.ProcessorCount, centered: true);
         var parameters = new float[objective.ParameterCount];
 
         // ML.NET scales the L1 weight like the loss (by 1 / rows), as it does the L2 term.
@@ -58,7 +58,7 @@ public sealed class MaximumEntropyHeadTrainer : HeadTrainer
     /// <summary>The full objective (smooth part plus the L1 term) at <paramref name="parameters"/> (biases, then class-major weights): what <see cref="Fit"/> minimises.</summary>
     internal static double Objective(FeatureMatrix train, MaximumEntropyHeadOptions options, float[] parameters)
     {
-        var objective = new SoftmaxObjective(train, options.L2Regularization, options.Threads ?? Environment.ProcessorCount);
+        using var objective = new SoftmaxObjective(train, options.L2Regularization, options.Threads ?? Environment.ProcessorCount);
         double value = objective.Evaluate(parameters, new float[parameters.Length]);
         return value + (options.L1Regularization / train.Count * (double)System.Numerics.Tensors.TensorPrimitives.SumOfMagnitudes(parameters.AsSpan(objective.Classes)));
     }

@@ -70,7 +70,7 @@ public sealed class MaximumEntropyHeadTrainerTests
     public void Objective_Gradient_MatchesFiniteDifferences(bool centered)
     {
         var train = Noisy(50, 6, seed: 5);
-        var objective = new SoftmaxObjective(train, l2: 0.7f, threads: 1, centered);
+        using var objective = new SoftmaxObjective(train, l2: 0.7f, threads: 1, centered);
         var random = new Random(6);
         var x = new float[objective.ParameterCount];
         for (int i = 0; i < x.Length; i++)
@@ -99,8 +99,8 @@ public sealed class MaximumEntropyHeadTrainerTests
     public void Objective_Centered_IsThePlainObjectiveWithShiftedBiases()
     {
         var train = Noisy(70, 5, seed: 9);
-        var plain = new SoftmaxObjective(train, l2: 1f, threads: 1);
-        var centered = new SoftmaxObjective(train, l2: 1f, threads: 1, centered: true);
+        using var plain = new SoftmaxObjective(train, l2: 1f, threads: 1);
+        using var centered = new SoftmaxObjective(train, l2: 1f, threads: 1, centered: true);
         var random = new Random(10);
         var x = new float[plain.ParameterCount];
         for (int i = 0; i < x.Length; i++)
@@ -119,11 +119,23 @@ public sealed class MaximumEntropyHeadTrainerTests
     [Fact]
     public void Fit_ThreadCount_DoesNotChangeTheResult()
     {
-        var train = Noisy(5000, 24, seed: 7); // over 16 blocks of 256 rows, so blocks run in parallel
+        var train = Noisy(5000, 24, seed: 7); // big enough for ONNX Runtime to split each product over both threads
         var one = MaximumEntropyHeadTrainer.Fit(train, new MaximumEntropyHeadOptions { Threads = 1, MaximumIterations = 30 }, default);
         var two = MaximumEntropyHeadTrainer.Fit(train, new MaximumEntropyHeadOptions { Threads = 2, MaximumIterations = 30 }, default);
         Assert.Equal(30, one.Summary.Iterations);
         Assert.Equal(one.Parameters, two.Parameters);
+    }
+
+    [Fact]
+    public void Fit_ArraysLongerThanTheRows_IgnoresTheSpareValues()
+    {
+        var exact = Noisy(200, 8, seed: 11);
+        var values = new float[exact.Values.Length + 40];
+        values.AsSpan(exact.Values.Length).Fill(float.NaN); // spare capacity past the last row must never be read
+        exact.Values.CopyTo(values, 0);
+        var padded = new FeatureMatrix(values, exact.Count, exact.Dimension, [.. exact.Labels, 2, 2], exact.ClassCount);
+        var options = new MaximumEntropyHeadOptions { MaximumIterations = 20 };
+        Assert.Equal(MaximumEntropyHeadTrainer.Fit(exact, options, default).Parameters, MaximumEntropyHeadTrainer.Fit(padded, options, default).Parameters);
     }
 
     [Fact]
