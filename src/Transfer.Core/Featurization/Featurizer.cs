@@ -39,7 +39,7 @@ public sealed class Featurizer : IDisposable
         Options = options ?? new FeaturizerOptions();
         Options.Validate();
         Backbone = backbone;
-        ModelBytes = backbone.BuildFeaturizerModel(Options.Preprocessing);
+        _modelBytes = new Lazy<byte[]>(() => backbone.BuildFeaturizerModel(Options.Preprocessing), LazyThreadSafetyMode.ExecutionAndPublication);
         _lazySession = new Lazy<BackboneSession>(() => new BackboneSession(ModelBytes, backbone.Width, backbone.Height, backbone.FeatureLength, new SessionSettings(Options.IntraOpThreads, Options.ExecutionProvider, Options.OptimizedGraphDirectory, Options.LoggerFactory)), LazyThreadSafetyMode.ExecutionAndPublication);
         if (!deferSession)
         {
@@ -48,6 +48,8 @@ public sealed class Featurizer : IDisposable
     }
 
     private BackboneSession Session => _lazySession.Value;
+
+    private readonly Lazy<byte[]> _modelBytes;
 
     /// <summary>
     /// Gets where the backbone actually runs: <see cref="FeaturizerOptions.ExecutionProvider"/>, or
@@ -76,8 +78,14 @@ public sealed class Featurizer : IDisposable
     /// <summary>Gets the key of this featurizer's feature space (backbone fingerprint and preprocessing): vectors from featurizers with different keys never mix.</summary>
     public string FeatureSpaceKey => Backbone.FeatureSpaceKey(Options.Preprocessing);
 
-    /// <summary>Gets the ONNX graph this featurizer runs (pixels → features).</summary>
-    internal byte[] ModelBytes { get; }
+    /// <summary>
+    /// Gets the ONNX graph this featurizer runs (pixels → features), built on first use: a run whose every vector is in
+    /// the bottleneck cache needs it only to save or predict with the model.
+    /// </summary>
+    internal byte[] ModelBytes => _modelBytes.Value;
+
+    /// <summary>Gets the graph bytes, built on first use (see <see cref="ModelBytes"/>).</summary>
+    internal Lazy<byte[]> LazyModelBytes => _modelBytes;
 
     /// <summary>
     /// Featurizes an image set into a <see cref="FeatureMatrix"/> whose labels are the set's class indices.

@@ -34,13 +34,13 @@ public sealed class TransferModel : IDisposable
     private const long StoreUncompressedFrom = 1 << 20;
 
     private readonly MLContext _ml;
-    private readonly byte[] _featurizerModel;
+    private readonly Lazy<byte[]> _featurizerModel; // built on first use when the model comes from a fully cached run
     private readonly TrainedHead _head;
     private string? _onnxPath; // the backbone graph on disk for ApplyOnnxModel, written once on first use
     private readonly object _gate = new();
     private bool _disposed;
 
-    private TransferModel(MLContext ml, byte[] featurizerModel, TrainedHead head, ModelManifest manifest)
+    private TransferModel(MLContext ml, Lazy<byte[]> featurizerModel, TrainedHead head, ModelManifest manifest)
     {
         _ml = ml;
         _featurizerModel = featurizerModel;
@@ -98,7 +98,7 @@ public sealed class TransferModel : IDisposable
             Head = head.TrainerName,
             HeadDescription = headDescription,
         };
-        return new TransferModel(new MLContext(0), featurizer.ModelBytes, head, manifest);
+        return new TransferModel(new MLContext(0), featurizer.LazyModelBytes, head, manifest);
     }
 
     /// <summary>
@@ -333,7 +333,7 @@ public sealed class TransferModel : IDisposable
             }
 
             var trained = new TransformerHead(ml, head, manifest.Classes, manifest.FeatureLength, manifest.Head);
-            return new TransferModel(ml, onnx, trained, manifest);
+            return new TransferModel(ml, new Lazy<byte[]>(onnx), trained, manifest);
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or FormatException or ArgumentException or InvalidOperationException or EndOfStreamException)
         {
@@ -357,7 +357,7 @@ public sealed class TransferModel : IDisposable
     public Predictor CreatePredictor(PredictorOptions? options = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return new Predictor(_featurizerModel, Manifest, Preprocessing, _head, options ?? new PredictorOptions());
+        return new Predictor(_featurizerModel.Value, Manifest, Preprocessing, _head, options ?? new PredictorOptions());
     }
 
     /// <inheritdoc />
@@ -396,7 +396,7 @@ public sealed class TransferModel : IDisposable
                 string path = Path.Combine(Path.GetTempPath(), $"transfer-{Guid.NewGuid():N}.onnx");
                 try
                 {
-                    File.WriteAllBytes(path, _featurizerModel);
+                    File.WriteAllBytes(path, _featurizerModel.Value);
                 }
                 catch
                 {
