@@ -10,24 +10,52 @@ internal static class CacheBench
 {
     public sealed record Run(double Seconds, double FeaturizeSeconds, double TrainSeconds, int CacheHits, int Computed, double? MacroAccuracy);
 
-    public static async Task<(Run Cold, Run Warm)> MeasureAsync(ImageSet train, ImageSet test, string cacheDirectory, string modelPath)
+    /// <summary>The median run of each kind, by end-to-end time, and every run's end-to-end seconds.</summary>
+    public sealed record Result(Run Cold, Run Warm, IReadOnlyList<double> ColdSeconds, IReadOnlyList<double> WarmSeconds)
     {
-        if (Directory.Exists(cacheDirectory))
-        {
-            Directory.Delete(cacheDirectory, recursive: true);
-        }
-
-        var cold = await RunOnceAsync(train, test, cacheDirectory, null);
-        var warm = await RunOnceAsync(train, test, cacheDirectory, modelPath);
-        if (cold.CacheHits != 0 || warm.Computed != 0)
-        {
-            throw new InvalidOperationException($"Cache bench is not cold then warm: cold had {cold.CacheHits} hits, warm computed {warm.Computed} vectors.");
-        }
-
-        return (cold, warm);
+        public double Speedup => Cold.Seconds / Warm.Seconds;
     }
 
-    public static JsonObject ToJson(Run run) => new()
+    /// <summary>Cold runs, each on a freshly emptied cache, then warm reruns on the cache the last cold run filled.</summary>
+    public static async Task<Result> MeasureAsync(ImageSet train, ImageSet test, string cacheDirectory, string modelPath, int coldRuns = 3, int warmRuns = 5)
+    {
+        var colds = new List<Run>();
+        for (int i = 0; i < coldRuns; i++)
+        {
+            if (Directory.Exists(cacheDirectory))
+            {
+                Directory.Delete(cacheDirectory, recursive: true);
+            }
+
+            colds.Add(await RunOnceAsync(train, test, cacheDirectory, null));
+        }
+
+        var warms = new List<Run>();
+        for (int i = 0; i < warmRuns; i++)
+        {
+            warms.Add(await RunOnceAsync(train, test, cacheDirectory, i == 0 ? modelPath : null));
+        }
+
+        if (colds.Any(r => r.CacheHits != 0) || warms.Any(r => r.Computed != 0))
+        {
+            throw new InvalidOperationException($"Cache bench is not cold then warm: cold runs had {colds.Sum(r => r.CacheHits)} hits, warm runs computed {warms.Sum(r => r.Computed)} vectors.");
+        }
+
+        return new Result(MedianRun(colds), MedianRun(warms), [.. colds.Select(r => r.Seconds)], [.. warms.Select(r => r.Seconds)]);
+    }
+
+    public static JsonObject ToJson(Result result) => new()
+    {
+        ["cold"] = ToJson(result.Cold),
+        ["warm"] = ToJson(result.Warm),
+        ["cold_runs_seconds"] = new JsonArray([.. result.ColdSeconds.Select(s => (JsonNode)Stats.Round(s, 3))]),
+        ["warm_runs_seconds"] = new JsonArray([.. result.WarmSeconds.Select(s => (JsonNode)Stats.Round(s, 3))]),
+    };
+
+    /// <summary>The run whose end-to-end time is the median (the lower middle one for an even count).</summary>
+    private static Run MedianRun(List<Run> runs) => runs.OrderBy(r => r.Seconds).ElementAt((runs.Count - 1) / 2);
+
+    private static JsonObject ToJson(Run run) => new()
     {
         ["seconds"] = Stats.Round(run.Seconds, 3),
         ["featurize_seconds"] = Stats.Round(run.FeaturizeSeconds, 3),

@@ -81,14 +81,22 @@ if (args.Length >= 1 && args[0] == "cache")
     var cacheNotes = new List<string>();
     var cacheData = BenchData.Create(cacheSettings.CacheTrainImages + cacheSettings.CacheTestImages, 0, FindRepoRoot(), cacheNotes);
     cacheNotes.ForEach(n => Console.WriteLine($"  note: {n}"));
-    var cacheTrain = cacheData.PngSet(cacheSettings.CacheTrainImages);
-    var cacheTest = cacheData.PngSet(cacheSettings.CacheTestImages, skip: cacheSettings.CacheTrainImages);
-    Console.WriteLine($"Training end to end: {cacheTrain.Count} train + {cacheTest.Count} test PNGs ({cacheData.Source}), cold then warm cache, {Environment.ProcessorCount} cores");
-    var (coldRun, warmRun) = await CacheBench.MeasureAsync(cacheTrain, cacheTest, Path.Combine(cacheData.Root, "cache"), Path.Combine(cacheData.Root, "model.zip"));
-    Console.WriteLine($"  cold {coldRun.Seconds:F2} s (featurize {coldRun.FeaturizeSeconds:F2} s, head {coldRun.TrainSeconds:F2} s), macro-accuracy {coldRun.MacroAccuracy:F4}");
-    Console.WriteLine($"  warm {warmRun.Seconds:F2} s (featurize {warmRun.FeaturizeSeconds:F2} s, head {warmRun.TrainSeconds:F2} s), macro-accuracy {warmRun.MacroAccuracy:F4}");
-    Console.WriteLine($"  warm vs cold: {coldRun.Seconds / warmRun.Seconds:F2}× end to end");
-    return 0;
+    try
+    {
+        var cacheTrain = cacheData.PngSet(cacheSettings.CacheTrainImages);
+        var cacheTest = cacheData.PngSet(cacheSettings.CacheTestImages, skip: cacheSettings.CacheTrainImages);
+        Console.WriteLine($"Training end to end: {cacheTrain.Count} train + {cacheTest.Count} test PNGs ({cacheData.Source}), cold then warm cache, {Environment.ProcessorCount} cores");
+        var cacheResult = await CacheBench.MeasureAsync(cacheTrain, cacheTest, Path.Combine(cacheData.Root, "cache"), Path.Combine(cacheData.Root, "model.zip"));
+        var (coldRun, warmRun) = (cacheResult.Cold, cacheResult.Warm);
+        Console.WriteLine($"  cold (median of {cacheResult.ColdSeconds.Count}) {coldRun.Seconds:F2} s (featurize {coldRun.FeaturizeSeconds:F2} s, head {coldRun.TrainSeconds:F2} s), macro-accuracy {coldRun.MacroAccuracy:F4}; runs {string.Join(", ", cacheResult.ColdSeconds.Select(s => s.ToString("F2", CultureInfo.InvariantCulture)))} s");
+        Console.WriteLine($"  warm (median of {cacheResult.WarmSeconds.Count}) {warmRun.Seconds:F2} s (featurize {warmRun.FeaturizeSeconds:F2} s, head {warmRun.TrainSeconds:F2} s), macro-accuracy {warmRun.MacroAccuracy:F4}; runs {string.Join(", ", cacheResult.WarmSeconds.Select(s => s.ToString("F2", CultureInfo.InvariantCulture)))} s");
+        Console.WriteLine($"  warm vs cold: {cacheResult.Speedup:F2}× end to end");
+        return 0;
+    }
+    finally
+    {
+        cacheData.Delete(); // the PNGs and the cache it filled
+    }
 }
 
 if (args.Length >= 1 && args[0] == Int8Bench.Command)
@@ -217,21 +225,19 @@ try
 {
     // 2. End-to-end training on an empty bottleneck cache, then on the filled one.
     Log($"Training end to end: {train.Count} train + {test.Count} test PNGs, cold then warm cache");
-    var (cold, warm) = await CacheBench.MeasureAsync(train, test, Path.Combine(data.Root, "cache"), modelPath);
-    double speedup = cold.Seconds / warm.Seconds;
+    var cacheResult = await CacheBench.MeasureAsync(train, test, Path.Combine(data.Root, "cache"), modelPath);
+    var (cold, warm) = (cacheResult.Cold, cacheResult.Warm);
+    double speedup = cacheResult.Speedup;
     report.Set("warm_vs_cold_speedup", speedup);
-    report.Details["training"] = new JsonObject
-    {
-        ["pipeline"] = "TransferPipeline.For(train).CacheBottlenecks(fresh temp folder).TestOn(test).Build().RunAsync(): featurize, default head (MaximumEntropyHeadTrainer, L-BFGS), evaluate",
-        ["train_images"] = train.Count,
-        ["test_images"] = test.Count,
-        ["cold"] = CacheBench.ToJson(cold),
-        ["warm"] = CacheBench.ToJson(warm),
-        ["warm_vs_cold_speedup"] = Stats.Round(speedup, 3),
-        ["featurize_warm_vs_cold_speedup"] = Stats.Round(cold.FeaturizeSeconds / warm.FeaturizeSeconds, 3),
-    };
-    report.Row("training", $"cold cache, {train.Count}+{test.Count} images", $"{cold.Seconds:F2} s (featurize {cold.FeaturizeSeconds:F2} s, head {cold.TrainSeconds:F2} s)");
-    report.Row("training", "warm cache, same images", $"{warm.Seconds:F2} s (featurize {warm.FeaturizeSeconds:F2} s, head {warm.TrainSeconds:F2} s)");
+    var training = CacheBench.ToJson(cacheResult); // cold, warm (the median runs) and every run's seconds
+    training["pipeline"] = "TransferPipeline.For(train).CacheBottlenecks(fresh temp folder).TestOn(test).Build().RunAsync(): featurize, default head (MaximumEntropyHeadTrainer, L-BFGS), evaluate";
+    training["train_images"] = train.Count;
+    training["test_images"] = test.Count;
+    training["warm_vs_cold_speedup"] = Stats.Round(speedup, 3);
+    training["featurize_warm_vs_cold_speedup"] = Stats.Round(cold.FeaturizeSeconds / warm.FeaturizeSeconds, 3);
+    report.Details["training"] = training;
+    report.Row("training", $"cold cache, {train.Count}+{test.Count} images (median of {cacheResult.ColdSeconds.Count})", $"{cold.Seconds:F2} s (featurize {cold.FeaturizeSeconds:F2} s, head {cold.TrainSeconds:F2} s)");
+    report.Row("training", $"warm cache, same images (median of {cacheResult.WarmSeconds.Count})", $"{warm.Seconds:F2} s (featurize {warm.FeaturizeSeconds:F2} s, head {warm.TrainSeconds:F2} s)");
     report.Row("training", "warm vs cold speedup", $"{speedup:F2}× end to end, {cold.FeaturizeSeconds / warm.FeaturizeSeconds:F1}× featurization");
 }
 catch (Exception e) when (Fail("training", e))
