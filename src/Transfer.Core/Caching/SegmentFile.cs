@@ -150,7 +150,7 @@ internal static class SegmentFile
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.RandomAccess);
             return Sync(async () =>
             {
-                await using ParquetReader reader = await ParquetReader.CreateAsync(stream, s_options, leaveStreamOpen: true).ConfigureAwait(false);
+                await using ParquetReader reader = await ParquetReader.CreateAsync(new SynchronousReadStream(stream), s_options, leaveStreamOpen: true).ConfigureAwait(false);
                 SegmentHeader header = ParseFooter(reader);
                 byte[]?[] keyValues = new byte[header.Count][];
                 using (ParquetRowGroupReader group = reader.OpenRowGroupReader(0))
@@ -195,7 +195,7 @@ internal static class SegmentFile
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.RandomAccess);
             return Sync(async () =>
             {
-                await using ParquetReader reader = await ParquetReader.CreateAsync(stream, s_options, leaveStreamOpen: true).ConfigureAwait(false);
+                await using ParquetReader reader = await ParquetReader.CreateAsync(new SynchronousReadStream(stream), s_options, leaveStreamOpen: true).ConfigureAwait(false);
                 return ParseFooter(reader);
             });
         }
@@ -320,9 +320,25 @@ internal static class SegmentFile
     private static bool IsCorruption(Exception ex) =>
         ex is not SegmentCorruptException and not FileNotFoundException and not DirectoryNotFoundException and not OutOfMemoryException and not OperationCanceledException;
 
-    private static T Sync<T>(Func<Task<T>> action) =>
-        // Parquet.Net is async-only; Task.Run keeps a caller's synchronization context out of its continuations.
-        Task.Run(action).GetAwaiter().GetResult();
+    /// <summary>
+    /// Runs Parquet.Net's async-only code to completion on the calling thread. Over memory streams and
+    /// <see cref="SynchronousReadStream"/> it never actually waits, so no second thread is needed (a <c>Task.Run</c> here
+    /// cost half a second of thread-pool injection delay whenever the pool was busy). The caller's synchronization
+    /// context is set aside meanwhile, so a continuation that did wait could not deadlock on it.
+    /// </summary>
+    private static T Sync<T>(Func<Task<T>> action)
+    {
+        var context = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            return action().GetAwaiter().GetResult();
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+        }
+    }
 }
 
 /// <summary>A segment's footer and, after <see cref="SegmentFile.ReadKeys"/>, its keys.</summary>
