@@ -14,6 +14,7 @@ namespace Transfer.Featurization;
 /// </summary>
 public sealed class Featurizer : IDisposable
 {
+    private readonly Lazy<byte[]> _modelBytes;
     private readonly Lazy<BackboneSession> _lazySession;
     private bool _disposed;
 
@@ -48,8 +49,6 @@ public sealed class Featurizer : IDisposable
     }
 
     private BackboneSession Session => _lazySession.Value;
-
-    private readonly Lazy<byte[]> _modelBytes;
 
     /// <summary>
     /// Gets where the backbone actually runs: <see cref="FeaturizerOptions.ExecutionProvider"/>, or

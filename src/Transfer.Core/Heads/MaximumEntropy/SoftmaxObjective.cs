@@ -13,9 +13,10 @@ namespace Transfer.Heads.MaximumEntropy;
 /// </summary>
 /// <remarks>
 /// The scores, softmax and both matrix products run as one small ONNX graph in ONNX Runtime (its MLAS GEMM kernels use the
-/// CPU's widest vectors), with the feature matrix, labels, parameters and results bound in place: no copies per
+/// CPU's widest vectors), with the feature matrix, one-hot labels, parameters and results bound in place: no copies per
 /// evaluation. MLAS splits a product over its output blocks, never over the summed dimension, so the value and gradient
-/// do not depend on the thread count. Per-row losses come back as floats and are summed in double.
+/// do not depend on the thread count. The log-probabilities come back as floats; the loss sums each row's true-class
+/// entry in double.
 /// </remarks>
 internal sealed class SoftmaxObjective : IDisposable
 {
