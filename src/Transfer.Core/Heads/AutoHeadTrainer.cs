@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using Transfer.Evaluation;
+using Transfer.Featurization;
+using Transfer.Heads.Neural;
+
+namespace Transfer.Heads;
+
+/// <summary>
+/// The default head: chosen by measurement on the training images. Candidates — the maximum-entropy head over a grid
+/// of L2 weights (<see cref="AutoHeadOptions.L2Grid"/>, L1 = 0), then an MLP — are scored by stratified k-fold
+/// cross-validated log-loss on the cached features; the first candidate (simplest first) within
+/// <see cref="AutoHeadOptions.TieTolerance"/> of the best wins and is trained on every row. Deterministic for a seed
+/// (unless a <see cref="AutoHeadOptions.TimeBudget"/> cuts the list short).
+/// </summary>
+public sealed class AutoHeadTrainer : HeadTrainer
+{
+    /// <summary>Creates the trainer.</summary>
+    /// <param name="options">Options; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
+    public AutoHeadTrainer(AutoHeadOptions? options = null)
+    {
+        Options = options ?? new AutoHeadOptions();
+        Options.Validate();
+    }
+
+    /// <summary>Gets the options.</summary>
+    public AutoHeadOptions Options { get; }
+
+    /// <inheritdoc />
+    public override string Name => "auto";
+
+    /// <inheritdoc />
+    public override string Describe() => Options.Describe();
+
+    /// <summary>
+    /// The convergence tolerance of the maximum-entropy candidates (ML.NET's default is 1e-7): held-out log-loss stops
+    /// moving long before the training objective does, and weakly regularised fits would otherwise run for thousands of
+    /// iterations. The chosen head is refit with <see cref="MaximumEntropyHeadOptions.DefaultOptimizationTolerance"/>.
+    /// </summary>
+    public const float CandidateTolerance = 1e-4f;
+
+    /// <summary>
+    /// The MLP candidate is cross-validated only up to this many training rows: beyond it, five folds of 30 epochs cost
+    /// more than featurizing the images did. Pin an MLP head (CLI <c>--head mlp</c>) to use one on a larger set.
+    /// </summary>
+    public const int MlpRowLimit = 2_000;
+
+    /// <summary>Gets the candidate trainers for a training set of <paramref name="rows"/> rows, in preference order (simplest first), with their short names.</summary>
+    /// <param name="rows">The number of training rows (the MLP is a candidate up to <see cref="MlpRowLimit"/>).</param>
+    /// <returns>The candidates.</returns>
+    public IReadOnlyList<(string Name, HeadTrainer Trainer)> Candidates(int rows)
+    {
+        var list = new List<(string, HeadTrainer)>();
+        foreach (float l2 in Options.L2Grid)
+        {
+            list.Add((string.Create(CultureInfo.InvariantCulture, $"lbfgs l2={l2:R}"), new MaximumEntropyHeadTrainer(new MaximumEntropyHeadOptions { L2Regularization = l2, L1Regularization = 0, OptimizationTolerance = CandidateTolerance })));
+        }
+
+        if (Options.IncludeMlp && rows <= MlpRowLimit)
+        {
+            list.Add(("mlp", new NeuralHeadTrainer(new MlpHead(new NeuralHeadOptions { Seed = Options.Seed }))));
+        }
+
+        return list;
+    }
+
+    /// <inheritdoc />
+    public override TrainedHead Train(FeatureMatrix train, FeatureMatrix? validation, IReadOnlyList<string> classes, CancellationToken cancellationToken = default)
+    {
+        var selection = Select(train, classes, cancellationToken);
+        return Refit(selection.Chosen).Train(train, validation, classes, cancellationToken);
+    }
+
+    /// <summary>The trainer that fits the chosen candidate on every row: a maximum-entropy candidate at ML.NET's default tolerance.</summary>
+    /// <param name="chosen">The chosen candidate (<see cref="HeadSelection.Chosen"/>).</param>
+    /// <returns>The trainer for the final head.</returns>
+    public static HeadTrainer Refit(HeadTrainer chosen) => chosen is MaximumEntropyHeadTrainer m
+        ? new MaximumEntropyHeadTrainer(new MaximumEntropyHeadOptions { L2Regularization = m.Options.L2Regularization, L1Regularization = m.Options.L1Regularization })
+        : chosen;
+
+    /// <summary>
+    /// Cross-validates every candidate on <paramref name="train"/> and chooses one (it is not trained on all rows here:
+    /// train <see cref="Refit"/> of the chosen one).
+    /// </summary>
+    /// <param name="train">The training features.</param>
+    /// <param name="classes">The class names.</param>
+    /// <param name="cancellationToken">Checked between folds.</param>
+    /// <returns>The selection.</returns>
+    /// <exception cref="ArgumentException">No training rows, fewer than two classes, or a class with a single image (cross-validation needs two per class).</exception>
+    public HeadSelection Select(FeatureMatrix train, IReadOnlyList<string> classes, CancellationToken cancellationToken = default)
+    {
+        CheckTrainingData(train, classes);
+        var labels = train.Labels.AsSpan(0, train.Count).ToArray();
+        int folds = CrossValidation.UsableFolds(labels, Options.Folds);
+        if (folds < 2)
+        {
+            throw new ArgumentException("The automatic head choice cross-validates, which needs at least two images of every class; a class has only one. Add images to it, or pin a head (e.g. new MaximumEntropyHeadTrainer(), CLI --head lbfgs).", nameof(train));
+        }
+
+        var assignment = CrossValidation.StratifiedFolds(labels, folds, Options.Seed);
+        return SelectWith(train, classes, assignment, folds, (trainer, ct) => CrossValidation.Run(trainer, train, classes, assignment, ct), cancellationToken);
+    }
+
+    /// <summary>Chooses among the candidates with a given cross-validation routine (the pipeline's routine adds augmented views to each fold's training part).</summary>
+    internal HeadSelection SelectWith(FeatureMatrix train, IReadOnlyList<string> classes, int[] assignment, int folds, Func<HeadTrainer, CancellationToken, CrossValidationResult> crossValidate, CancellationToken cancellationToken)
+    {
+        var candidates = Candidates(train.Count);
+        var results = new (CrossValidationResult? Cv, double Seconds, string? Skipped)[candidates.Count];
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < candidates.Count; i++)
+        {
+            if (Options.TimeBudget is { } budget && i > 0 && clock.Elapsed > budget)
+            {
+                results[i] = (null, 0, string.Create(CultureInfo.InvariantCulture, $"the time budget of {budget.TotalSeconds:0.#} s was spent"));
+                continue;
+            }
+
+            var started = clock.Elapsed;
+            var cv = crossValidate(candidates[i].Trainer, cancellationToken);
+            results[i] = (cv, (clock.Elapsed - started).TotalSeconds, null);
+        }
+
+        double best = results.Where(r => r.Cv is not null).Min(r => r.Cv!.Evaluation.LogLoss);
+        int chosen = Array.FindIndex(results, r => r.Cv is not null && r.Cv.Evaluation.LogLoss <= best * (1 + Options.TieTolerance));
+        var table = new List<HeadCandidateResult>(candidates.Count);
+        for (int i = 0; i < candidates.Count; i++)
+        {
+            var (cv, seconds, skipped) = results[i];
+            table.Add(new HeadCandidateResult(candidates[i].Name, candidates[i].Trainer.Describe(), cv?.Evaluation.LogLoss, cv?.Evaluation.MicroAccuracy, cv?.Evaluation.MacroAccuracy, seconds, i == chosen, skipped));
+        }
+
+        return new HeadSelection(table, candidates[chosen].Trainer, results[chosen].Cv!, folds);
+    }
+}
