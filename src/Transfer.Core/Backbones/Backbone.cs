@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf;
 using Onnx;
+using Transfer.Augmentation;
 using Transfer.Backbones.Quantization;
 using Transfer.Images;
 
@@ -177,6 +178,21 @@ public sealed class Backbone
     {
         ArgumentNullException.ThrowIfNull(preprocessing);
         return $"{Fingerprint[..16]}-{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Fingerprint + "|" + preprocessing.CanonicalKey())))[..16]}".ToLowerInvariant();
+    }
+
+    /// <summary>The key of the feature space of an augmented view: backbone fingerprint, preprocessing and the view's canonical key.</summary>
+    /// <param name="preprocessing">The preprocessing settings.</param>
+    /// <param name="view">The view; <see langword="null"/> for the plain key of <see cref="FeatureSpaceKey(ImagePreprocessing)"/>.</param>
+    /// <returns>A stable text key, different for every view and seed.</returns>
+    internal string FeatureSpaceKey(ImagePreprocessing preprocessing, AugmentationView? view)
+    {
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        if (view is null)
+        {
+            return FeatureSpaceKey(preprocessing);
+        }
+
+        return $"{Fingerprint[..16]}-{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Fingerprint + "|" + preprocessing.CanonicalKey() + "|view=" + view.CanonicalKey())))[..16]}".ToLowerInvariant();
     }
 
     /// <inheritdoc />

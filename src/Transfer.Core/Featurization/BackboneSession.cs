@@ -84,6 +84,13 @@ internal sealed class BackboneSession : IDisposable
         ImageDecoder.DecodeToPlanes(bytes.Span, image.Name, Width, Height, preprocessing, pixels.AsSpan(slot * PixelsPerImage, PixelsPerImage));
     }
 
+    /// <summary>Decodes one image's encoded bytes (already read) into pixel slot <paramref name="slot"/> of <paramref name="pixels"/>.</summary>
+    /// <exception cref="InvalidImageException">The image cannot be decoded.</exception>
+    public void Decode(ReadOnlySpan<byte> encoded, string name, ImagePreprocessing preprocessing, float[] pixels, int slot)
+    {
+        ImageDecoder.DecodeToPlanes(encoded, name, Width, Height, preprocessing, pixels.AsSpan(slot * PixelsPerImage, PixelsPerImage));
+    }
+
     /// <summary>Runs the graph on <paramref name="count"/> images; a set token terminates the run and throws <see cref="OperationCanceledException"/>.</summary>
     public void Run(float[] pixels, int count, float[] features, RunOptions? runOptions = null, CancellationToken token = default)
     {

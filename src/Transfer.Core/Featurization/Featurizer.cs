@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.ML.OnnxRuntime;
+using Transfer.Augmentation;
 using Transfer.Backbones;
 using Transfer.Caching;
 using Transfer.Images;
@@ -74,8 +75,11 @@ public sealed class Featurizer : IDisposable
     /// <summary>Gets the number of features per image.</summary>
     public int FeatureLength => Backbone.FeatureLength;
 
-    /// <summary>Gets the key of this featurizer's feature space (backbone fingerprint and preprocessing): vectors from featurizers with different keys never mix.</summary>
-    public string FeatureSpaceKey => Backbone.FeatureSpaceKey(Options.Preprocessing);
+    /// <summary>
+    /// Gets the key of this featurizer's feature space (backbone fingerprint, preprocessing and <see cref="FeaturizerOptions.View"/>
+    /// when set): vectors from featurizers with different keys never mix.
+    /// </summary>
+    public string FeatureSpaceKey => Options.View is null ? Backbone.FeatureSpaceKey(Options.Preprocessing) : Backbone.FeatureSpaceKey(Options.Preprocessing, Options.View);
 
     /// <summary>
     /// Gets the ONNX graph this featurizer runs (pixels → features), built on first use: a run whose every vector is in
@@ -243,7 +247,7 @@ public sealed class Featurizer : IDisposable
                     for (int start = 0; start < indices.Length; start += batchSize)
                     {
                         var batch = await free.Reader.ReadAsync(token).ConfigureAwait(false);
-                        batch.Fill(images, indices, start, Math.Min(batchSize, indices.Length - start), Options, Session, decodeThreads, token);
+                        batch.Fill(images, indices, start, Math.Min(batchSize, indices.Length - start), Options, Session, hashOf, decodeThreads, token);
                         await full.Writer.WriteAsync(batch, token).ConfigureAwait(false);
                     }
 
@@ -374,7 +378,7 @@ public sealed class Featurizer : IDisposable
 
         public int DecodedCount { get; private set; }
 
-        public void Fill(IReadOnlyList<ImageEntry> images, int[] indices, int start, int count, FeaturizerOptions options, BackboneSession session, int threads, CancellationToken token)
+        public void Fill(IReadOnlyList<ImageEntry> images, int[] indices, int start, int count, FeaturizerOptions options, BackboneSession session, Func<int, ContentHash>? hashOf, int threads, CancellationToken token)
         {
             Count = count;
             Array.Copy(indices, start, Indices, 0, count);
@@ -386,7 +390,15 @@ public sealed class Featurizer : IDisposable
                 _decoded[j] = false;
                 try
                 {
-                    session.Decode(entry, options.Preprocessing, Pixels, j);
+                    if (options.View is { } view)
+                    {
+                        DecodeView(entry, Indices[j], j, view, options.Preprocessing, session, hashOf);
+                    }
+                    else
+                    {
+                        session.Decode(entry, options.Preprocessing, Pixels, j);
+                    }
+
                     _decoded[j] = true;
                 }
                 catch (InvalidImageException e) when (options.BadImagePolicy == BadImagePolicy.Skip)
@@ -411,6 +423,32 @@ public sealed class Featurizer : IDisposable
             }
 
             DecodedCount = decoded;
+        }
+
+        /// <summary>
+        /// Decodes one image into slot <paramref name="slot"/> and turns it into the view. A random view is seeded by the
+        /// image's content hash: the one computed for the cache when there is one, else computed here from the bytes read once.
+        /// </summary>
+        private void DecodeView(ImageEntry entry, int index, int slot, AugmentationView view, ImagePreprocessing preprocessing, BackboneSession session, Func<int, ContentHash>? hashOf)
+        {
+            ContentHash content = default;
+            if (view.IsRandom && hashOf is null)
+            {
+                var bytes = entry.ReadBytes();
+                content = ContentHash.Compute(bytes.Span);
+                session.Decode(bytes.Span, entry.Name, preprocessing, Pixels, slot);
+            }
+            else
+            {
+                if (view.IsRandom)
+                {
+                    content = hashOf!(index);
+                }
+
+                session.Decode(entry, preprocessing, Pixels, slot);
+            }
+
+            view.ApplyValidated(Pixels.AsSpan(slot * _pixelsPerImage, _pixelsPerImage), session.Width, session.Height, content);
         }
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Transfer.Augmentation;
 using Transfer.Images;
 
 namespace Transfer.Featurization;
@@ -54,6 +55,15 @@ public sealed record FeaturizerOptions
     /// <value>The default value is <see cref="ImagePreprocessing.Default"/>.</value>
     public ImagePreprocessing Preprocessing { get; init; } = ImagePreprocessing.Default;
 
+    /// <summary>
+    /// Gets the augmented view every decoded image is turned into before the backbone (a crop, mirror or colour jitter drawn
+    /// from the image's content hash and the view's seed), or <see langword="null"/> for the images as they are. A view's
+    /// vectors have a feature space of their own (<see cref="Featurizer.FeatureSpaceKey"/> includes the view's
+    /// <see cref="AugmentationView.CanonicalKey"/>), so they never mix with the plain ones in the bottleneck cache.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (the image as it is).</value>
+    public AugmentationView? View { get; init; }
+
     /// <summary>Checks the options and lists every problem at once.</summary>
     /// <exception cref="ArgumentException">One or more values are invalid.</exception>
     public void Validate()
@@ -74,6 +84,8 @@ public sealed record FeaturizerOptions
         {
             errors.Add($"Preprocessing.MaxPixels must be positive, was {Preprocessing.MaxPixels}.");
         }
+
+        View?.AddErrors(errors, "View.");
 
         if (errors.Count > 0)
         {
