@@ -69,7 +69,8 @@ internal sealed class BenchReport
         File.WriteAllText(path, Root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine);
     }
 
-    private static JsonObject MachineInfo()
+    /// <summary>Processor count and name, OS, .NET and ONNX Runtime versions, GC mode, memory, git commit.</summary>
+    internal static JsonObject MachineInfo()
     {
         string? cpu = null;
         try

@@ -170,7 +170,7 @@ internal static class Int8Bench
     }
 
     /// <summary>Whether the CPU has VNNI (u8·s8 dot products in 32 bits); without it ONNX Runtime's int8 GEMM is far less ahead of fp32.</summary>
-    private static bool? CpuHasVnni()
+    internal static bool? CpuHasVnni()
     {
         if (!File.Exists("/proc/cpuinfo"))
         {

@@ -1,6 +1,8 @@
 // Transfer.Benchmarks: featurization throughput against ML.NET and raw ONNX Runtime, warm vs cold cache, head
 // training, prediction latency and peak memory, in one run. Prints a table and writes bench/results/latest.json.
 //   dotnet run -c Release --project bench/Transfer.Benchmarks -- [--quick] [--out <file>]
+// Test accuracy on a train/test split, ML.NET's path vs Transfer before/now (AccuracyBench):
+//   dotnet run -c Release --project bench/Transfer.Benchmarks -- accuracy --train <folder> --test <folder> [--name <name>] [--out <file>] [--skip-mlnet]
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -97,6 +99,11 @@ if (args.Length >= 1 && args[0] == "cache")
     {
         cacheData.Delete(); // the PNGs and the cache it filled
     }
+}
+
+if (args.Length >= 1 && args[0] == AccuracyBench.Command)
+{
+    return await AccuracyBench.RunAsync(args[1..], FindRepoRoot());
 }
 
 if (args.Length >= 1 && args[0] == Int8Bench.Command)
