@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Transfer.Augmentation;
 using Transfer.Backbones;
 using Transfer.Backbones.Quantization;
 using Transfer.Caching;
@@ -46,8 +47,17 @@ public sealed class TransferPipeline
     /// <summary>Gets the separate test set, if any.</summary>
     public ImageSet? Test { get; }
 
-    /// <summary>Gets the held-out test fraction (when no separate test set is given).</summary>
+    /// <summary>Gets the held-out test fraction (when no separate test set is given); 0 when the estimate is cross-validated or there is none.</summary>
     public double TestFractionValue { get; }
+
+    /// <summary>
+    /// Gets the number of cross-validation folds of the accuracy estimate when no test set or fraction is given (the
+    /// default: <see cref="Evaluation.CrossValidation.DefaultFolds"/>), or 0 for no cross-validated estimate.
+    /// </summary>
+    public int CrossValidationFolds { get; init; }
+
+    /// <summary>Gets which augmented views of the training images are featurized and trained on (default <see cref="AugmentationPolicy.None"/>).</summary>
+    public AugmentationPolicy Augmentation { get; init; }
 
     /// <summary>Gets the bottleneck cache folder, or <see langword="null"/> when features are not cached.</summary>
     public string? CacheDirectory { get; }
@@ -83,21 +93,25 @@ public sealed class TransferPipeline
     {
         ImageSet train;
         ImageSet? test;
+        string? method;
         if (Test is not null)
         {
             train = Images;
             test = ImageSet.FromEntries(Test.Entries, Images.Classes);
+            method = AccuracyEstimate.Test;
         }
         else if (TestFractionValue > 0)
         {
             var split = Images.Split(TestFractionValue, 0, Seed);
             train = split.Train;
             test = split.Test.Count > 0 ? split.Test : null;
+            method = test is null ? null : AccuracyEstimate.Holdout;
         }
         else
         {
             train = Images;
             test = null;
+            method = CrossValidationFolds > 0 ? AccuracyEstimate.CrossValidated : null;
         }
 
         var backbone = Quantization is null ? Backbone : await Backbone.QuantizeAsync(train, Quantization, null, cancellationToken).ConfigureAwait(false);
@@ -117,21 +131,38 @@ public sealed class TransferPipeline
             testFeatures = await featurizer.FeaturizeAsync(test, store, Forward(progress, "test"), cancellationToken).ConfigureAwait(false);
         }
 
+        // Augmented views of the training images, each in a cache store of its own (keyed by the view), so reruns hit.
+        var views = new List<FeatureMatrix>();
+        foreach (var view in AugmentationView.ForPolicy(Augmentation))
+        {
+            using var viewFeaturizer = new Featurizer(backbone, FeaturizerOptions with { View = view }, deferSession: CacheDirectory is not null);
+            var viewStore = cache?.GetStore(viewFeaturizer.FeatureSpaceKey, viewFeaturizer.FeatureLength);
+            var viewTrain = ImageSet.FromEntries(trainFeatures.Images, train.Classes);
+            var viewFeatures = await viewFeaturizer.FeaturizeAsync(viewTrain, viewStore, Forward(progress, $"train ({view})"), cancellationToken).ConfigureAwait(false);
+            if (viewFeatures.Features.Count != trainFeatures.Features.Count)
+            {
+                throw new InvalidOperationException($"The augmented view {view} left out {trainFeatures.Features.Count - viewFeatures.Features.Count} image(s) that decoded without it: {string.Join("; ", viewFeatures.Skipped.Select(k => $"{k.Source}: {k.Reason}"))}.");
+            }
+
+            views.Add(viewFeatures.Features);
+        }
+
         var featurizeTime = clock.Elapsed;
         progress?.Report(new PipelineProgress(PipelineStage.TrainingHead, "train", null));
         clock.Restart();
-        var head = await Task.Run(() => Head.Train(trainFeatures.Features, null, train.Classes, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var outcome = await Task.Run(
+            () => HeadTraining.Run(Head, trainFeatures.Features, views, testFeatures?.Features, method, CrossValidationFolds > 0 ? CrossValidationFolds : Evaluation.CrossValidation.DefaultFolds, Seed, Augmentation == AugmentationPolicy.Auto, train.Classes, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+        var head = outcome.Head;
+        var evaluation = outcome.Evaluation;
         var trainTime = clock.Elapsed;
-
-        EvaluationResult? evaluation = null;
-        if (testFeatures is not null && testFeatures.Features.Count > 0)
+        if (progress is not null && evaluation is not null)
         {
-            progress?.Report(new PipelineProgress(PipelineStage.Evaluating, "test", null));
-            evaluation = Evaluator.Evaluate(head, testFeatures.Features, cancellationToken: cancellationToken);
+            progress.Report(new PipelineProgress(PipelineStage.Evaluating, method == AccuracyEstimate.CrossValidated ? "train" : "test", null));
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var model = TransferModel.Create(featurizer, head, Head.Describe());
+        var model = TransferModel.Create(featurizer, head, outcome.Selection is null ? Head.Describe() : $"{Head.Describe()} → {AutoHeadTrainer.Refit(outcome.Selection.Chosen).Describe()}");
         var skipped = Images.Skipped.Concat(trainFeatures.Skipped).Concat(testFeatures?.Skipped ?? []).ToList();
         EvaluationReport? report = null;
         if (ReportPath is not null && evaluation is not null)
@@ -139,7 +170,7 @@ public sealed class TransferPipeline
             try
             {
                 progress?.Report(new PipelineProgress(PipelineStage.WritingReport, "test", null));
-                report = WriteReport(model, evaluation, train, test, testFeatures!, head, skipped, featurizeTime, trainTime, cancellationToken);
+                report = WriteReport(model, evaluation, train, test, testFeatures ?? trainFeatures, head, skipped, featurizeTime, trainTime, cancellationToken);
             }
             catch
             {
@@ -149,7 +180,14 @@ public sealed class TransferPipeline
         }
 
         progress?.Report(new PipelineProgress(PipelineStage.Done, string.Empty, null));
-        return new TransferResult(model, evaluation, trainFeatures, testFeatures, skipped, featurizeTime, trainTime, head.History, cache?.Statistics, cache?.Directory) { Report = report };
+        return new TransferResult(model, evaluation, trainFeatures, testFeatures, skipped, featurizeTime, trainTime, head.History, cache?.Statistics, cache?.Directory)
+        {
+            Report = report,
+            Estimate = outcome.Estimate,
+            HeadSelection = outcome.Selection,
+            TrainedOnImages = outcome.TrainedOnImages,
+            AugmentedViews = outcome.ViewsUsed,
+        };
     }
 
     /// <summary>

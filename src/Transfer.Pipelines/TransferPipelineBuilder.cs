@@ -1,3 +1,4 @@
+using Transfer.Augmentation;
 using Transfer.Backbones;
 using Transfer.Backbones.Quantization;
 using Transfer.Featurization;
@@ -14,6 +15,13 @@ namespace Transfer.Pipelines;
 /// </summary>
 public sealed class TransferPipelineBuilder
 {
+    /// <summary>
+    /// Above this many images, a run with neither a test set nor a test fraction estimates its accuracy on a 20 %
+    /// hold-out instead of by 5-fold cross-validation (five more head fits would then cost minutes); the saved model is
+    /// still trained on every image.
+    /// </summary>
+    public const int CrossValidationImageLimit = 20_000;
+
     private readonly ImageSet _images;
     private Backbone? _backbone;
     private ImagePreprocessing _preprocessing = ImagePreprocessing.Default;
@@ -22,11 +30,14 @@ public sealed class TransferPipelineBuilder
     private Action<NeuralHeadOptions>? _configureHead;
     private bool _fromCache;
     private ImageSet? _test;
-    private double _testFraction = 0.2;
+    private double? _testFraction;
+    private int _folds = Evaluation.CrossValidation.DefaultFolds;
+    private AugmentationPolicy _augmentation = AugmentationPolicy.None;
     private int _seed = 42;
     private string? _cacheDirectory;
     private bool _cacheDisabled;
     private bool _built;
+    private bool _crossValidate;
     private string? _reportPath;
     private QuantizationOptions? _quantization;
     private bool _quantize;
@@ -99,7 +110,7 @@ public sealed class TransferPipelineBuilder
         return this;
     }
 
-    /// <summary>Trains the head with the given trainer (default: <see cref="MaximumEntropyHeadTrainer"/>, L-BFGS maximum entropy with ML.NET's <c>LbfgsMaximumEntropy</c> objective and defaults; <see cref="MlNetHeadTrainer"/> runs ML.NET's own trainers).</summary>
+    /// <summary>Trains the head with the given trainer (default: <see cref="AutoHeadTrainer"/>, which chooses among maximum-entropy heads of several L2 weights and an MLP by cross-validation; <see cref="MaximumEntropyHeadTrainer"/> is ML.NET's <c>LbfgsMaximumEntropy</c> objective and defaults; <see cref="MlNetHeadTrainer"/> runs ML.NET's own trainers).</summary>
     /// <param name="trainer">The head trainer.</param>
     /// <returns>This builder.</returns>
     public TransferPipelineBuilder TrainHead(HeadTrainer trainer)
@@ -142,7 +153,10 @@ public sealed class TransferPipelineBuilder
         return this;
     }
 
-    /// <summary>Holds out a stratified fraction of the images for testing (default 0.2; 0 for no evaluation).</summary>
+    /// <summary>
+    /// Holds out a stratified fraction of the images to estimate the accuracy on, then trains the saved model on every
+    /// image; 0 for no estimate. Without it (and without a test set) the estimate is cross-validated (<see cref="CrossValidate"/>).
+    /// </summary>
     /// <param name="fraction">The fraction, in [0, 1).</param>
     /// <param name="seed">The split's seed.</param>
     /// <returns>This builder.</returns>
@@ -150,6 +164,38 @@ public sealed class TransferPipelineBuilder
     {
         _testFraction = fraction;
         _seed = seed;
+        _crossValidate = false;
+        return this;
+    }
+
+    /// <summary>
+    /// Estimates the accuracy by stratified k-fold cross-validation over the training images (the default when no test
+    /// set or fraction is given; above <see cref="CrossValidationImageLimit"/> images the default is a 20 % hold-out):
+    /// every image is scored once by a head trained without it, and the saved model is then trained on every image.
+    /// </summary>
+    /// <param name="folds">The number of folds (fewer when the smallest class has fewer images).</param>
+    /// <param name="seed">The seed of the fold assignment.</param>
+    /// <returns>This builder.</returns>
+    public TransferPipelineBuilder CrossValidate(int folds = Evaluation.CrossValidation.DefaultFolds, int seed = 42)
+    {
+        _folds = folds;
+        _testFraction = 0;
+        _test = null;
+        _seed = seed;
+        _crossValidate = true;
+        return this;
+    }
+
+    /// <summary>
+    /// Trains on augmented views of the training images too (<see cref="AugmentationView.ForPolicy"/>): each view is
+    /// featurized once and cached in a store of its own, so reruns hit. With <see cref="AugmentationPolicy.Auto"/> the
+    /// views are used only when they lower the cross-validated log-loss of the automatic head; flipping is never forced.
+    /// </summary>
+    /// <param name="policy">The policy (default <see cref="AugmentationPolicy.None"/>).</param>
+    /// <returns>This builder.</returns>
+    public TransferPipelineBuilder Augment(AugmentationPolicy policy)
+    {
+        _augmentation = policy;
         return this;
     }
 
@@ -208,6 +254,20 @@ public sealed class TransferPipelineBuilder
         if (_test is null && _testFraction is < 0 or >= 1)
         {
             errors.Add($"TestFraction must be in [0, 1), was {_testFraction}.");
+        }
+
+        if (_folds < 2)
+        {
+            errors.Add($"CrossValidate: folds must be at least 2, was {_folds}.");
+        }
+
+        if (!Enum.IsDefined(_augmentation))
+        {
+            errors.Add($"Augment: {_augmentation} is not an augmentation policy; use None, Flip, Standard or Auto.");
+        }
+        else if (_augmentation == AugmentationPolicy.Auto && _head is not null and not AutoHeadTrainer)
+        {
+            errors.Add("Augment(Auto) decides by the automatic head's cross-validation, but a head was pinned; pin Flip or Standard instead, or leave the head to the automatic choice.");
         }
 
         if (_test is not null)
@@ -281,7 +341,7 @@ public sealed class TransferPipelineBuilder
 
         if (_reportPath is not null)
         {
-            if (_test is null && _testFraction == 0)
+            if (_test is null && _testFraction == 0 && !_crossValidate)
             {
                 errors.Add("WriteReport needs an evaluation, but there is no test set (TestFraction is 0). Call Evaluate(testImages) or Evaluate(fraction) with a fraction above 0.");
             }
@@ -303,8 +363,14 @@ public sealed class TransferPipelineBuilder
 
         _built = true;
         string? cache = _cacheDisabled ? null : _cacheDirectory ?? (_images.Root is { } root ? Caching.BottleneckCache.GetDefaultDirectory(root) : null);
-        return new TransferPipeline(_images, _backbone ?? Backbones.Backbones.ResNet18, featurizerOptions, head ?? new MaximumEntropyHeadTrainer(), _test, _testFraction, _seed, cache, _fromCache)
+        // Neither a test set nor a fraction: every image counts — cross-validate (or hold out on very large sets), then train on all.
+        bool byDefault = _test is null && _testFraction is null;
+        double fraction = _testFraction ?? (byDefault && _images.Count > CrossValidationImageLimit ? 0.2 : 0);
+        int folds = _test is null && (_crossValidate || (byDefault && fraction == 0)) ? _folds : 0;
+        return new TransferPipeline(_images, _backbone ?? Backbones.Backbones.ResNet18, featurizerOptions, head ?? new AutoHeadTrainer(new AutoHeadOptions { Seed = _seed }), _test, fraction, _seed, cache, _fromCache)
         {
+            CrossValidationFolds = folds,
+            Augmentation = _augmentation,
             ReportPath = _reportPath is null ? null : Path.GetFullPath(_reportPath),
             ReportOptions = _reportOptions,
             Quantization = _quantize ? _quantization ?? new QuantizationOptions { Preprocessing = _preprocessing } : null,

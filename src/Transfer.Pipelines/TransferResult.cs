@@ -27,7 +27,7 @@ public sealed class TransferResult : IDisposable
     /// <summary>Gets the trained model.</summary>
     public TransferModel Model { get; }
 
-    /// <summary>Gets the test-set metrics, or <see langword="null"/> when there were no test images.</summary>
+    /// <summary>Gets the metrics of the estimate (<see cref="Estimate"/>): on the test images, or on the out-of-fold predictions of every training image when cross-validated; <see langword="null"/> without an estimate.</summary>
     public EvaluationResult? Evaluation { get; }
 
     /// <summary>Gets the training features (for reuse, e.g. training another head).</summary>
@@ -53,6 +53,18 @@ public sealed class TransferResult : IDisposable
 
     /// <summary>Gets the bottleneck cache folder (full path), or <see langword="null"/> without a cache.</summary>
     public string? CacheDirectory { get; }
+
+    /// <summary>Gets how the accuracy was estimated (<c>test</c>, <c>cv</c> or <c>holdout</c>) and the figures, or <see langword="null"/> when the run made no estimate.</summary>
+    public AccuracyEstimate? Estimate { get; init; }
+
+    /// <summary>Gets the automatic head choice (every candidate's cross-validated figures), or <see langword="null"/> when a head was pinned.</summary>
+    public Heads.HeadSelection? HeadSelection { get; init; }
+
+    /// <summary>Gets the number of images the saved model's head was trained on (every image but a separate test set's; augmented views not counted).</summary>
+    public int TrainedOnImages { get; init; }
+
+    /// <summary>Gets the number of augmented views per training image the head was trained on (0 without augmentation, or when <see cref="Augmentation.AugmentationPolicy.Auto"/> found they did not help).</summary>
+    public int AugmentedViews { get; init; }
 
     /// <summary>Gets the evaluation report written after the run (<see cref="TransferPipelineBuilder.WriteReport"/>), or <see langword="null"/>.</summary>
     public Reporting.EvaluationReport? Report { get; init; }

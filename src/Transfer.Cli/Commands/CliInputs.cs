@@ -12,7 +12,7 @@ namespace Transfer.Cli.Commands;
 internal static class CliInputs
 {
     /// <summary>The <c>--head</c> values.</summary>
-    public static readonly IReadOnlyList<string> Heads = ["lbfgs", "sdca", "lightgbm", "softmax", "mlp"];
+    public static readonly IReadOnlyList<string> Heads = ["auto", "lbfgs", "sdca", "lightgbm", "softmax", "mlp"];
 
     public static string RequireDirectory(string path, string what)
     {
@@ -116,6 +116,8 @@ internal static class CliInputs
     {
         switch (name.ToUpperInvariant())
         {
+            case "AUTO":
+                return new AutoHeadTrainer(new AutoHeadOptions { Seed = seed });
             case "LBFGS":
                 return new MaximumEntropyHeadTrainer(new MaximumEntropyHeadOptions { MaximumIterations = epochs });
             case "SDCA":

@@ -55,7 +55,20 @@ internal sealed record TrainJson(
     double TrainSeconds,
     IReadOnlyList<SkippedJson> Skipped,
     EvaluationJson? Evaluation,
-    string? Report = null);
+    string? Report = null,
+    EstimateJson? Estimate = null,
+    int TrainedOnImages = 0,
+    IReadOnlyList<HeadCandidateJson>? HeadCandidates = null,
+    int AugmentedViews = 0);
+
+/// <summary>How the accuracy was estimated (<c>method</c>: <c>test</c>, <c>cv</c> or <c>holdout</c>) and the figures.</summary>
+internal sealed record EstimateJson(string Method, int Images, double MicroAccuracy, double MacroAccuracy, int? Folds, double? StandardDeviation)
+{
+    public static EstimateJson From(AccuracyEstimate e) => new(e.Method, e.Images, e.MicroAccuracy, e.MacroAccuracy, e.Folds, e.StandardDeviation);
+}
+
+/// <summary>One candidate of the automatic head choice and its cross-validated figures.</summary>
+internal sealed record HeadCandidateJson(string Name, double? LogLoss, double? MicroAccuracy, double? MacroAccuracy, double Seconds, bool Chosen, string? Skipped);
 
 /// <summary>An image left out, and why.</summary>
 internal sealed record SkippedJson(string Source, string Reason);

@@ -90,11 +90,11 @@ public static class CrossValidation
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(classes);
         ArgumentNullException.ThrowIfNull(folds);
-        return Run((train, _) => trainer.Train(train, null, classes, cancellationToken), features, classes, folds, cancellationToken);
+        return Run(rows => trainer.Train(features.Select(rows), null, classes, cancellationToken), features, classes, folds, cancellationToken);
     }
 
-    /// <summary>Cross-validates with a training function that also receives the fold index (for warm starts and per-fold views).</summary>
-    internal static CrossValidationResult Run(Func<FeatureMatrix, int, TrainedHead> train, FeatureMatrix features, IReadOnlyList<string> classes, int[] folds, CancellationToken cancellationToken)
+    /// <summary>Cross-validates with a function that trains a head on the given rows (the pipeline adds those rows' augmented views).</summary>
+    internal static CrossValidationResult Run(Func<IReadOnlyList<int>, TrainedHead> trainOnRows, FeatureMatrix features, IReadOnlyList<string> classes, int[] folds, CancellationToken cancellationToken)
     {
         int k = folds.Max() + 1;
         int c = classes.Count;
@@ -104,7 +104,7 @@ public static class CrossValidation
         {
             cancellationToken.ThrowIfCancellationRequested();
             var (trainRows, testRows) = Split(folds, fold);
-            var head = train(features.Select(trainRows), fold);
+            var head = trainOnRows(trainRows);
             var test = features.Select(testRows);
             var p = head.PredictProbabilities(test);
             int correct = 0;

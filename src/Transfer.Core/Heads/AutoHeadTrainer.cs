@@ -99,13 +99,13 @@ public sealed class AutoHeadTrainer : HeadTrainer
         }
 
         var assignment = CrossValidation.StratifiedFolds(labels, folds, Options.Seed);
-        return SelectWith(train, classes, assignment, folds, (trainer, ct) => CrossValidation.Run(trainer, train, classes, assignment, ct), cancellationToken);
+        return SelectWith(folds, (trainer, ct) => CrossValidation.Run(trainer, train, classes, assignment, ct), train.Count, cancellationToken);
     }
 
     /// <summary>Chooses among the candidates with a given cross-validation routine (the pipeline's routine adds augmented views to each fold's training part).</summary>
-    internal HeadSelection SelectWith(FeatureMatrix train, IReadOnlyList<string> classes, int[] assignment, int folds, Func<HeadTrainer, CancellationToken, CrossValidationResult> crossValidate, CancellationToken cancellationToken)
+    internal HeadSelection SelectWith(int folds, Func<HeadTrainer, CancellationToken, CrossValidationResult> crossValidate, int rows, CancellationToken cancellationToken)
     {
-        var candidates = Candidates(train.Count);
+        var candidates = Candidates(rows);
         var results = new (CrossValidationResult? Cv, double Seconds, string? Skipped)[candidates.Count];
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < candidates.Count; i++)

@@ -1,0 +1,105 @@
+using Transfer.Augmentation;
+using Transfer.Evaluation;
+using Transfer.Featurization;
+using Transfer.Heads;
+
+namespace Transfer.Pipelines;
+
+/// <summary>
+/// The training stage of a run on cached features: the head choice (<see cref="AutoHeadTrainer"/>), whether augmented
+/// views help (<see cref="AugmentationPolicy.Auto"/>), the accuracy estimate, and the final head trained on every image.
+/// </summary>
+internal static class HeadTraining
+{
+    public static Outcome Run(HeadTrainer trainer, FeatureMatrix train, IReadOnlyList<FeatureMatrix> views, FeatureMatrix? test, string? method, int folds, int seed, bool autoViews, IReadOnlyList<string> classes, CancellationToken ct)
+    {
+        var labels = train.Labels.AsSpan(0, train.Count).ToArray();
+        bool crossValidate = trainer is AutoHeadTrainer || method == AccuracyEstimate.CrossValidated;
+        int usable = crossValidate ? CrossValidation.UsableFolds(labels, folds) : 0;
+        if (crossValidate && usable < 2)
+        {
+            throw new ArgumentException($"Cross-validation needs at least two images of every class, and a class has only one ({ClassesWithOneImage(labels, classes)}). Add images to it, give a test set (--test), or pin a head (--head lbfgs) with --test-fraction 0.");
+        }
+
+        int[] assignment = crossValidate ? CrossValidation.StratifiedFolds(labels, usable, seed) : [];
+        CrossValidationResult CrossValidate(HeadTrainer t, IReadOnlyList<FeatureMatrix> v, CancellationToken token) =>
+            CrossValidation.Run(rows => t.Train(Stack(train, v, rows), null, classes, token), train, classes, assignment, token);
+
+        HeadSelection? selection = null;
+        IReadOnlyList<FeatureMatrix> used = views;
+        if (trainer is AutoHeadTrainer auto)
+        {
+            selection = auto.SelectWith(usable, (t, token) => CrossValidate(t, views, token), train.Count, ct);
+            if (autoViews && views.Count > 0)
+            {
+                // Augmented views are adopted only when they lower the best cross-validated log-loss: flipping is never forced.
+                var plain = auto.SelectWith(usable, (t, token) => CrossValidate(t, [], token), train.Count, ct);
+                if (Best(plain) <= Best(selection))
+                {
+                    selection = plain;
+                    used = [];
+                }
+            }
+        }
+
+        var final = selection is null ? trainer : AutoHeadTrainer.Refit(selection.Chosen);
+        var all = Enumerable.Range(0, train.Count).ToList();
+        AccuracyEstimate? estimate = null;
+        EvaluationResult? evaluation = null;
+        TrainedHead head;
+        if (method == AccuracyEstimate.CrossValidated)
+        {
+            var cv = selection?.ChosenCrossValidation ?? CrossValidate(trainer, used, ct);
+            evaluation = cv.Evaluation;
+            estimate = new AccuracyEstimate(method, train.Count, evaluation.MicroAccuracy, evaluation.MacroAccuracy, usable, cv.FoldStandardDeviation);
+            head = final.Train(Stack(train, used, all), null, classes, ct);
+        }
+        else if (test is not null && test.Count > 0)
+        {
+            var estimator = final.Train(Stack(train, used, all), null, classes, ct);
+            evaluation = Evaluator.Evaluate(estimator, test, cancellationToken: ct);
+            estimate = new AccuracyEstimate(method!, test.Count, evaluation.MicroAccuracy, evaluation.MacroAccuracy);
+            head = method == AccuracyEstimate.Holdout
+                ? final.Train(Concat(Stack(train, used, all), test), null, classes, ct) // the held-out images count for the saved model
+                : estimator;
+        }
+        else
+        {
+            head = final.Train(Stack(train, used, all), null, classes, ct);
+        }
+
+        int trainedOn = train.Count + (method == AccuracyEstimate.Holdout && test is not null ? test.Count : 0);
+        return new Outcome(head, evaluation, estimate, selection, trainedOn, used.Count);
+    }
+
+    /// <summary>The given rows of the plain features followed by the same rows of every view.</summary>
+    private static FeatureMatrix Stack(FeatureMatrix plain, IReadOnlyList<FeatureMatrix> views, IReadOnlyList<int> rows)
+    {
+        var result = plain.Select(rows);
+        foreach (var view in views)
+        {
+            result = Concat(result, view.Select(rows));
+        }
+
+        return result;
+    }
+
+    private static FeatureMatrix Concat(FeatureMatrix a, FeatureMatrix b)
+    {
+        var values = new float[(a.Count + b.Count) * a.Dimension];
+        var labels = new int[a.Count + b.Count];
+        a.Values.AsSpan(0, a.Count * a.Dimension).CopyTo(values);
+        b.Values.AsSpan(0, b.Count * b.Dimension).CopyTo(values.AsSpan(a.Count * a.Dimension));
+        a.Labels.AsSpan(0, a.Count).CopyTo(labels);
+        b.Labels.AsSpan(0, b.Count).CopyTo(labels.AsSpan(a.Count));
+        return new FeatureMatrix(values, a.Count + b.Count, a.Dimension, labels, a.ClassCount);
+    }
+
+    private static double Best(HeadSelection selection) => selection.Candidates.Where(c => c.LogLoss is not null).Min(c => c.LogLoss!.Value);
+
+    private static string ClassesWithOneImage(int[] labels, IReadOnlyList<string> classes) =>
+        string.Join(", ", labels.GroupBy(l => l).Where(g => g.Count() == 1).Select(g => $"\"{classes[g.Key]}\""));
+
+    /// <summary>What the training stage produced.</summary>
+    public sealed record Outcome(TrainedHead Head, EvaluationResult? Evaluation, AccuracyEstimate? Estimate, HeadSelection? Selection, int TrainedOnImages, int ViewsUsed);
+}
