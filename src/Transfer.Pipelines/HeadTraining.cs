@@ -29,11 +29,11 @@ internal static class HeadTraining
         IReadOnlyList<FeatureMatrix> used = views;
         if (trainer is AutoHeadTrainer auto)
         {
-            selection = auto.SelectWith(usable, (t, token) => CrossValidate(t, views, token), train.Count, ct);
+            selection = auto.SelectWith(train, classes, assignment, usable, rows => Stack(train, views, rows), ct);
             if (autoViews && views.Count > 0)
             {
                 // Augmented views are adopted only when they lower the best cross-validated log-loss: flipping is never forced.
-                var plain = auto.SelectWith(usable, (t, token) => CrossValidate(t, [], token), train.Count, ct);
+                var plain = auto.SelectWith(train, classes, assignment, usable, rows => Stack(train, [], rows), ct);
                 if (Best(plain) <= Best(selection))
                 {
                     selection = plain;

@@ -47,7 +47,8 @@ public sealed class AutoHeadOptions
 
     /// <summary>
     /// Gets the time after which no further candidate is started (the ones not tried are listed as skipped), or
-    /// <see langword="null"/> for no limit. With a budget the choice may depend on the machine's speed.
+    /// <see langword="null"/> for no limit. The maximum-entropy grid is always completed (it is fitted as one warm-started
+    /// path per fold); the budget can skip the MLP. With a budget the choice may depend on the machine's speed.
     /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public TimeSpan? TimeBudget { get; init; }

@@ -99,25 +99,103 @@ public sealed class AutoHeadTrainer : HeadTrainer
         }
 
         var assignment = CrossValidation.StratifiedFolds(labels, folds, Options.Seed);
-        return SelectWith(folds, (trainer, ct) => CrossValidation.Run(trainer, train, classes, assignment, ct), train.Count, cancellationToken);
+        return SelectWith(train, classes, assignment, folds, train.Select, cancellationToken);
     }
 
-    /// <summary>Chooses among the candidates with a given cross-validation routine (the pipeline's routine adds augmented views to each fold's training part).</summary>
-    internal HeadSelection SelectWith(int folds, Func<HeadTrainer, CancellationToken, CrossValidationResult> crossValidate, int rows, CancellationToken cancellationToken)
+    /// <summary>
+    /// Chooses among the candidates. <paramref name="trainingPart"/> gives the matrix a head is trained on for a set of
+    /// rows (the rows themselves, plus their augmented views in the pipeline). The maximum-entropy grid is fitted per fold
+    /// as a regularisation path, strongest L2 first, each fit warm-started from the previous one.
+    /// </summary>
+    internal HeadSelection SelectWith(FeatureMatrix features, IReadOnlyList<string> classes, int[] assignment, int folds, Func<IReadOnlyList<int>, FeatureMatrix> trainingPart, CancellationToken cancellationToken)
     {
-        var candidates = Candidates(rows);
+        var candidates = Candidates(features.Count);
+        int grid = Options.L2Grid.Count;
+        int c = classes.Count;
         var results = new (CrossValidationResult? Cv, double Seconds, string? Skipped)[candidates.Count];
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < candidates.Count; i++)
+
+        // The grid: one path per fold, out-of-fold probabilities per L2 weight.
+        var probabilities = new float[grid][];
+        var correct = new int[grid, folds];
+        var foldSizes = new int[folds];
+        for (int g = 0; g < grid; g++)
         {
-            if (Options.TimeBudget is { } budget && i > 0 && clock.Elapsed > budget)
+            probabilities[g] = new float[features.Count * c];
+        }
+
+        int[] pathOrder = [.. Enumerable.Range(0, grid).OrderByDescending(g => Options.L2Grid[g])];
+
+        var splits = new (List<int> Train, List<int> Test)[folds];
+        var starts = new float[]?[folds];
+        for (int fold = 0; fold < folds; fold++)
+        {
+            splits[fold] = CrossValidation.Split(assignment, fold);
+            foldSizes[fold] = splits[fold].Test.Count;
+        }
+
+        var labels = features.Labels.AsSpan(0, features.Count).ToArray();
+        double previous = double.PositiveInfinity;
+        string? stopped = null;
+        foreach (int g in pathOrder)
+        {
+            if (stopped is not null)
+            {
+                results[g] = (null, 0, stopped);
+                continue;
+            }
+
+            var started = clock.Elapsed;
+            var trainer = (MaximumEntropyHeadTrainer)candidates[g].Trainer;
+            for (int fold = 0; fold < folds; fold++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var (trainRows, testRows) = splits[fold];
+                var test = features.Select(testRows);
+                var p = new float[testRows.Count * c];
+                (var parameters, starts[fold], _) = MaximumEntropyHeadTrainer.FitFrom(trainingPart(trainRows), trainer.Options, starts[fold], cancellationToken);
+                LinearSoftmax.FromParameters(parameters, c, features.Dimension).Predict(test.Values.AsSpan(0, test.Count * test.Dimension), test.Count, p);
+                for (int i = 0; i < testRows.Count; i++)
+                {
+                    var row = p.AsSpan(i * c, c);
+                    row.CopyTo(probabilities[g].AsSpan(testRows[i] * c, c));
+                    if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row) == test.Labels[i])
+                    {
+                        correct[g, fold]++;
+                    }
+                }
+            }
+
+            var foldAccuracy = new double[folds];
+            for (int fold = 0; fold < folds; fold++)
+            {
+                foldAccuracy[fold] = foldSizes[fold] == 0 ? 0 : (double)correct[g, fold] / foldSizes[fold];
+            }
+
+            var cv = new CrossValidationResult(Evaluator.Evaluate(classes, probabilities[g], labels), foldAccuracy);
+            results[g] = (cv, (clock.Elapsed - started).TotalSeconds, null);
+
+            // Held-out log-loss is U-shaped in the L2 weight: once it rises, weaker weights only cost time.
+            if (cv.Evaluation.LogLoss > previous)
+            {
+                stopped = string.Create(CultureInfo.InvariantCulture, $"the log-loss rose at a stronger L2 weight (l2={trainer.Options.L2Regularization:R})");
+            }
+
+            previous = cv.Evaluation.LogLoss;
+        }
+
+        // The other candidates, while the time budget lasts.
+        for (int i = grid; i < candidates.Count; i++)
+        {
+            if (Options.TimeBudget is { } budget && clock.Elapsed > budget)
             {
                 results[i] = (null, 0, string.Create(CultureInfo.InvariantCulture, $"the time budget of {budget.TotalSeconds:0.#} s was spent"));
                 continue;
             }
 
             var started = clock.Elapsed;
-            var cv = crossValidate(candidates[i].Trainer, cancellationToken);
+            var trainer = candidates[i].Trainer;
+            var cv = CrossValidation.Run(rows => trainer.Train(trainingPart(rows), null, classes, cancellationToken), features, classes, assignment, cancellationToken);
             results[i] = (cv, (clock.Elapsed - started).TotalSeconds, null);
         }
 
@@ -126,8 +204,8 @@ public sealed class AutoHeadTrainer : HeadTrainer
         var table = new List<HeadCandidateResult>(candidates.Count);
         for (int i = 0; i < candidates.Count; i++)
         {
-            var (cv, seconds, skipped) = results[i];
-            table.Add(new HeadCandidateResult(candidates[i].Name, candidates[i].Trainer.Describe(), cv?.Evaluation.LogLoss, cv?.Evaluation.MicroAccuracy, cv?.Evaluation.MacroAccuracy, seconds, i == chosen, skipped));
+            var (cv, secs, skipped) = results[i];
+            table.Add(new HeadCandidateResult(candidates[i].Name, candidates[i].Trainer.Describe(), cv?.Evaluation.LogLoss, cv?.Evaluation.MicroAccuracy, cv?.Evaluation.MacroAccuracy, secs, i == chosen, skipped));
         }
 
         return new HeadSelection(table, candidates[chosen].Trainer, results[chosen].Cv!, folds);

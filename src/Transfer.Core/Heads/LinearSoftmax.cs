@@ -24,6 +24,10 @@ internal sealed class LinearSoftmax
         _features = features;
     }
 
+    /// <summary>Scores parameters laid out as <see cref="MaximumEntropyHeadTrainer.Fit"/> returns them: biases (one per class), then class-major weights.</summary>
+    public static LinearSoftmax FromParameters(float[] parameters, int classes, int features) =>
+        new(parameters[classes..], parameters[..classes], classes, features);
+
     public static LinearSoftmax? TryCreate(ITransformer model, int classes, int features)
     {
         if (model is not TransformerChain<ITransformer> chain)

@@ -45,14 +45,26 @@ public sealed class MaximumEntropyHeadTrainer : HeadTrainer
     /// <summary>Minimises the objective: biases (one per class) then class-major weights, and what the optimizer did.</summary>
     internal static (float[] Parameters, MinimizationSummary Summary) Fit(FeatureMatrix train, MaximumEntropyHeadOptions options, CancellationToken cancellationToken)
     {
+        var (parameters, _, summary) = FitFrom(train, options, null, cancellationToken);
+        return (parameters, summary);
+    }
+
+    /// <summary>
+    /// Minimises the objective starting from <paramref name="centeredStart"/> (the centered parameters an earlier fit on
+    /// the same rows returned, e.g. at a stronger L2 weight: a warm start along a regularisation path), or from zero.
+    /// </summary>
+    /// <returns>The plain parameters, the centered ones (to warm-start the next fit on these rows), and what the optimizer did.</returns>
+    internal static (float[] Parameters, float[] Centered, MinimizationSummary Summary) FitFrom(FeatureMatrix train, MaximumEntropyHeadOptions options, float[]? centeredStart, CancellationToken cancellationToken)
+    {
         using var objective = new SoftmaxObjective(train, options.L2Regularization, options.Threads ?? Environment.ProcessorCount, centered: true);
-        var parameters = new float[objective.ParameterCount];
+        var parameters = centeredStart is null ? new float[objective.ParameterCount] : (float[])centeredStart.Clone();
 
         // ML.NET scales the L1 weight like the loss (by 1 / rows), as it does the L2 term.
         var minimizer = new OwlqnMinimizer(options.HistorySize, options.L1Regularization / train.Count, objective.Classes, options.OptimizationTolerance, options.MaximumIterations ?? int.MaxValue);
         var summary = minimizer.Minimize(objective.Evaluate, parameters, cancellationToken);
+        var centered = (float[])parameters.Clone();
         objective.Uncenter(parameters);
-        return (parameters, summary);
+        return (parameters, centered, summary);
     }
 
     /// <summary>The full objective (smooth part plus the L1 term) at <paramref name="parameters"/> (biases, then class-major weights): what <see cref="Fit"/> minimises.</summary>
