@@ -89,9 +89,10 @@ internal static class BackboneGraph
             throw new ArgumentException($"Backbone \"{d.Name}\": input \"{d.InputName}\" has shape [{string.Join(", ", inDims.Select(Describe))}], but the descriptor says [N, 3, {d.Height}, {d.Width}]. Fix Width/Height in the descriptor or use a 3-channel model.");
         }
 
-        if (sizeDiffers)
+        if (resizeInput)
         {
-            MakeFinalPoolGlobal(g, d, $"{inDims[3].DimValue}×{inDims[2].DimValue}");
+            // Also when the model declares a dynamic size: its fixed AveragePool kernel still fits only its own size.
+            MakeFinalPoolGlobal(g, d, $"{Describe(inDims[3])}×{Describe(inDims[2])}");
             inDims[2].DimValue = d.Height;
             inDims[3].DimValue = d.Width;
         }

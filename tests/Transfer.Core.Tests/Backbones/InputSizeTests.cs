@@ -38,6 +38,29 @@ public sealed class InputSizeTests
     }
 
     [Fact]
+    public void WithInputSize_ModelWithDynamicSize_FinalPoolAveragesTheWholeLargerMap()
+    {
+        // The model declares [1, 3, h, w] but its AveragePool kernel (4×4) fits only 8×8 inputs; at 32×32 the features
+        // must be the channel means of the 16×16 map r2, not the mean of its top-left corner.
+        var model = Quantization.TinyCnn.Create();
+        var dims = model.Graph.Input[0].Type.TensorType.Shape.Dim;
+        dims[2].DimParam = "h";
+        dims[3].DimParam = "w";
+        byte[] bytes = Google.Protobuf.MessageExtensions.ToByteArray(model);
+        var larger = Backbone.FromBytes(bytes, MultiStageFeatureTests.Descriptor()).WithInputSize(32, 32);
+        var map = Backbone.FromBytes(bytes, MultiStageFeatureTests.Descriptor() with { Width = 32, Height = 32, OutputName = "r2", FeatureLength = 4 * 16 * 16 });
+        var pixels = FeatureGraphRunner.Pixels(9, 1, 32, 32);
+
+        var features = FeatureGraphRunner.Run(larger.BuildFeaturizerModel(), pixels, 1, 32, 32);
+        var r2 = FeatureGraphRunner.Run(map.BuildFeaturizerModel(), pixels, 1, 32, 32);
+        for (int c = 0; c < 4; c++)
+        {
+            float expected = r2.AsSpan(c * 256, 256).ToArray().Average();
+            Assert.True(Math.Abs(expected - features[c]) <= 1e-4f * Math.Max(1f, Math.Abs(expected)), $"channel {c}: {features[c]} vs the map's mean {expected}");
+        }
+    }
+
+    [Fact]
     public void WithInputSize_OriginalSize_ReturnsTheOriginal()
     {
         var original = Backbone.FromBytes(MultiStageFeatureTests.Model(), MultiStageFeatureTests.Descriptor());
