@@ -14,16 +14,27 @@ namespace Transfer.Backbones;
 /// </summary>
 public sealed class Backbone
 {
+    /// <summary>The smallest input side <see cref="WithInputSize"/> accepts.</summary>
+    private const int MinInputSide = 32;
+
+    /// <summary>The largest input side <see cref="WithInputSize"/> accepts.</summary>
+    private const int MaxInputSide = 1024;
+
     private readonly Func<byte[]> _loadModel;
     private readonly Lazy<string> _fingerprint;
 
-    private Backbone(BackboneDescriptor descriptor, Func<byte[]> loadModel, string source, QuantizationReport? quantization = null)
+    /// <summary>The backbone <see cref="WithInputSize"/> was called on (its own size and mean image), or <see langword="null"/>.</summary>
+    private readonly Backbone? _resizedFrom;
+
+    private Backbone(BackboneDescriptor descriptor, Func<byte[]> loadModel, string source, QuantizationReport? quantization = null, Backbone? resizedFrom = null, bool inputResized = false)
     {
         descriptor.Validate();
         Descriptor = descriptor;
         _loadModel = loadModel;
         Source = source;
         Quantization = quantization;
+        _resizedFrom = resizedFrom;
+        InputResized = inputResized || resizedFrom is not null;
         _fingerprint = new Lazy<string>(ComputeFingerprint);
     }
 
@@ -128,9 +139,52 @@ public sealed class Backbone
     /// <exception cref="QuantizationAccuracyException">The guard missed a threshold and <see cref="QuantizationOptions.GuardAction"/> is <see cref="AccuracyGuardAction.Refuse"/>.</exception>
     public Backbone Quantize(ImageSet images, QuantizationOptions? options = null) => QuantizeAsync(images, options).GetAwaiter().GetResult();
 
+    /// <summary>
+    /// Returns this backbone fed at another input size, for CNNs whose features are globally average-pooled (ResNets and
+    /// most classifiers): the graph's input takes <paramref name="width"/>×<paramref name="height"/> pixels, the fixed
+    /// AveragePool that makes the features becomes a GlobalAveragePool, and a <see cref="BackboneDescriptor.MeanImage"/> is
+    /// resized bilinearly (half-pixel centres, as align-corners false). Larger inputs keep more detail of large photos.
+    /// The result is named <c>Name@320</c> (<c>Name@320x256</c> when width and height differ) and has its own fingerprint,
+    /// so its cached features never mix with this backbone's. The model itself is checked when the graph is built: a model
+    /// whose features do not come from an AveragePool or GlobalAveragePool is refused then, naming the node.
+    /// </summary>
+    /// <param name="width">The input width in pixels, 32 to 1024 (or the model's own width).</param>
+    /// <param name="height">The input height in pixels, 32 to 1024 (or the model's own height).</param>
+    /// <returns>The backbone at the new size; this backbone's original when the size is its original size.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A side is outside 32–1024.</exception>
+    /// <exception cref="InvalidOperationException">This backbone is int8; resize the floating-point backbone, then quantize.</exception>
+    public Backbone WithInputSize(int width, int height)
+    {
+        var original = _resizedFrom ?? this;
+        if (width == original.Width && height == original.Height)
+        {
+            return original;
+        }
+
+        CheckSide(width, nameof(width));
+        CheckSide(height, nameof(height));
+        if (IsQuantized)
+        {
+            throw new InvalidOperationException($"Backbone \"{Name}\" is int8, calibrated at {Width}×{Height}; call WithInputSize({width}, {height}) on the floating-point backbone, then quantize the result.");
+        }
+
+        var d = original.Descriptor;
+        var descriptor = d with
+        {
+            Name = width == height ? $"{d.Name}@{width}" : $"{d.Name}@{width}x{height}",
+            Width = width,
+            Height = height,
+            MeanImage = d.MeanImage is null ? null : BilinearResize.Planes(d.MeanImage, 3, d.Width, d.Height, width, height),
+        };
+        return new Backbone(descriptor, original._loadModel, original.Source, resizedFrom: original);
+    }
+
+    /// <summary>Gets whether the descriptor's input size may differ from the model's own (made by <see cref="WithInputSize"/>).</summary>
+    internal bool InputResized { get; }
+
     /// <summary>Creates an int8 backbone from a quantized model (the backbone part, before preprocessing is added).</summary>
-    internal static Backbone FromQuantized(byte[] onnxModel, BackboneDescriptor descriptor, string source, QuantizationReport report) =>
-        new(descriptor, () => onnxModel, source, report);
+    internal static Backbone FromQuantized(byte[] onnxModel, BackboneDescriptor descriptor, string source, QuantizationReport report, bool inputResized = false) =>
+        new(descriptor, () => onnxModel, source, report, inputResized: inputResized);
 
     /// <summary>Parses the backbone's own ONNX model (without the preprocessing prefix).</summary>
     internal ModelProto LoadSourceModel()
@@ -150,13 +204,23 @@ public sealed class Backbone
     /// features [N, D] named <c>Features</c>, with alpha compositing, channel order and normalisation inside the graph.
     /// </summary>
     /// <param name="preprocessing">Preprocessing settings (the alpha background is part of the graph).</param>
+    /// <param name="tta">
+    /// Test-time augmentation inside the graph; the default is <see cref="TestTimeAugmentation.None"/>. With
+    /// <see cref="TestTimeAugmentation.HorizontalFlip"/> each image also runs mirrored and the features are the mean of
+    /// both. It changes neither <see cref="Fingerprint"/> nor <see cref="FeatureSpaceKey"/>: cached features stay un-augmented.
+    /// </param>
     /// <returns>The serialised ONNX model.</returns>
-    /// <exception cref="ArgumentException">The model does not match the descriptor.</exception>
-    public byte[] BuildFeaturizerModel(ImagePreprocessing? preprocessing = null) => BuildFeaturizerGraph(preprocessing).ToByteArray();
+    /// <exception cref="ArgumentException">The model does not match the descriptor, or <paramref name="tta"/> is not a defined value.</exception>
+    public byte[] BuildFeaturizerModel(ImagePreprocessing? preprocessing = null, TestTimeAugmentation tta = TestTimeAugmentation.None) => BuildFeaturizerGraph(preprocessing, tta).ToByteArray();
 
     /// <summary>The preprocessing-plus-backbone graph as a protobuf message (heads are appended to it).</summary>
-    internal ModelProto BuildFeaturizerGraph(ImagePreprocessing? preprocessing)
+    internal ModelProto BuildFeaturizerGraph(ImagePreprocessing? preprocessing, TestTimeAugmentation tta = TestTimeAugmentation.None)
     {
+        if (!Enum.IsDefined(tta))
+        {
+            throw new ArgumentException($"Test-time augmentation {(int)tta} is not a TestTimeAugmentation value. Pass None or HorizontalFlip.", nameof(tta));
+        }
+
         preprocessing ??= ImagePreprocessing.Default;
         ModelProto source;
         try
@@ -168,7 +232,7 @@ public sealed class Backbone
             throw new ArgumentException($"Backbone \"{Name}\": \"{Source}\" is not a valid ONNX model ({e.Message}).", e);
         }
 
-        return BackboneGraph.Build(source, Descriptor, preprocessing.AlphaBackground);
+        return BackboneGraph.Build(source, Descriptor, preprocessing.AlphaBackground, InputResized, tta);
     }
 
     /// <summary>The key of the feature space: backbone fingerprint plus the preprocessing that changes pixels.</summary>
@@ -197,6 +261,14 @@ public sealed class Backbone
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Width}×{Height} → {FeatureLength})";
+
+    private static void CheckSide(int value, string name)
+    {
+        if (value is < MinInputSide or > MaxInputSide)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"WithInputSize {name} must be {MinInputSide} to {MaxInputSide} pixels, was {value}. Pass a size in that range (e.g. 224, 288 or 320 for ResNet18).");
+        }
+    }
 
     private string ComputeFingerprint()
     {

@@ -25,7 +25,10 @@ public sealed record BackboneDescriptor
     /// <summary>Gets the input height in pixels.</summary>
     public required int Height { get; init; }
 
-    /// <summary>Gets the number of features per image (the flattened output length).</summary>
+    /// <summary>
+    /// Gets the number of features per image: the flattened length of <see cref="OutputName"/>, plus the channel count of
+    /// each of <see cref="PooledOutputs"/>.
+    /// </summary>
     public required int FeatureLength { get; init; }
 
     /// <summary>Gets the channel order the model expects.</summary>
@@ -47,6 +50,20 @@ public sealed record BackboneDescriptor
     /// <summary>Gets a mean image [3 × Height × Width] (in <see cref="ChannelOrder"/>) subtracted instead of <see cref="Mean"/>, or <see langword="null"/>.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public IReadOnlyList<float>? MeanImage { get; init; }
+
+    /// <summary>
+    /// Gets the names of intermediate node outputs, each [N, C, h, w], that are globally average-pooled to [N, C] and
+    /// appended, in this order, after the features of <see cref="OutputName"/> (multi-stage features); or
+    /// <see langword="null"/>. <see cref="FeatureLength"/> then counts them too; the graph builder checks the total.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (only <see cref="OutputName"/>).</value>
+    public IReadOnlyList<string>? PooledOutputs { get; init; }
+
+    /// <summary>
+    /// Gets how each feature block (the main output, then each of <see cref="PooledOutputs"/>) is normalised inside the graph.
+    /// </summary>
+    /// <value>The default value is <see cref="Transfer.Backbones.FeatureNormalization.None"/>.</value>
+    public FeatureNormalization FeatureNormalization { get; init; } = FeatureNormalization.None;
 
     /// <summary>Checks the descriptor and lists every problem at once.</summary>
     /// <exception cref="ArgumentException">One or more values are invalid; the message lists them all.</exception>
@@ -93,6 +110,30 @@ public sealed record BackboneDescriptor
             errors.Add("Give either Mean or MeanImage, not both.");
         }
 
+        if (PooledOutputs is not null)
+        {
+            if (PooledOutputs.Any(string.IsNullOrWhiteSpace))
+            {
+                errors.Add($"PooledOutputs must name node outputs, had an empty name in [{string.Join(", ", PooledOutputs)}]. Remove the empty entry.");
+            }
+
+            var repeated = PooledOutputs.Where(p => !string.IsNullOrWhiteSpace(p)).GroupBy(p => p, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+            if (repeated.Count > 0)
+            {
+                errors.Add($"PooledOutputs names [{string.Join(", ", repeated)}] more than once. Give each output once.");
+            }
+
+            if (PooledOutputs.Contains(OutputName, StringComparer.Ordinal))
+            {
+                errors.Add($"PooledOutputs contains the main output \"{OutputName}\", whose features are already included. List only intermediate outputs.");
+            }
+        }
+
+        if (!Enum.IsDefined(FeatureNormalization))
+        {
+            errors.Add($"FeatureNormalization must be None or L2, was {(int)FeatureNormalization}.");
+        }
+
         if (errors.Count > 0)
         {
             throw new ArgumentException($"Invalid backbone descriptor \"{Name}\" / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
@@ -113,6 +154,16 @@ public sealed record BackboneDescriptor
         if (Std is not null)
         {
             sb.Append(";std=").AppendJoin(',', Std.Select(m => m.ToString("R", CultureInfo.InvariantCulture)));
+        }
+
+        if (PooledOutputs is { Count: > 0 })
+        {
+            sb.Append(";pooled=").AppendJoin(',', PooledOutputs);
+        }
+
+        if (FeatureNormalization != FeatureNormalization.None)
+        {
+            sb.Append(";norm=").Append(FeatureNormalization);
         }
 
         if (MeanImage is not null)

@@ -20,7 +20,21 @@ internal static class BackboneGraph
 
     private const int Opset = 13;
 
-    public static ModelProto Build(ModelProto backbone, BackboneDescriptor d, int alphaBackground)
+    /// <summary>The epsilon added to each block's L2 norm before dividing (keeps an all-zero block at zero).</summary>
+    private const float L2Epsilon = 1e-12f;
+
+    /// <summary>
+    /// Wraps <paramref name="backbone"/> into the Pixels → Features graph.
+    /// </summary>
+    /// <param name="backbone">The backbone's own ONNX model.</param>
+    /// <param name="d">The descriptor.</param>
+    /// <param name="alphaBackground">The background colour (0xRRGGBB) transparent pixels are composited on.</param>
+    /// <param name="resizeInput">
+    /// Whether the descriptor's Width/Height may differ from the model's declared input size (a backbone made by
+    /// <see cref="Backbone.WithInputSize"/>): the fixed AveragePool that makes the features then becomes a GlobalAveragePool.
+    /// </param>
+    /// <param name="tta">Test-time augmentation: with a horizontal flip the batch runs with its mirror and the halves are averaged.</param>
+    public static ModelProto Build(ModelProto backbone, BackboneDescriptor d, int alphaBackground, bool resizeInput = false, TestTimeAugmentation tta = TestTimeAugmentation.None)
     {
         var model = backbone.Clone();
         var g = model.Graph;
@@ -31,13 +45,35 @@ internal static class BackboneGraph
             throw new ArgumentException($"Backbone \"{d.Name}\": the model has no output or node output \"{d.OutputName}\" (outputs: {string.Join(", ", g.Output.Select(o => o.Name))}). Fix OutputName in the descriptor.");
         }
 
+        IReadOnlyList<string> pooled = d.PooledOutputs ?? [];
+        var missing = pooled.Where(p => !g.Node.Any(n => n.Output.Contains(p))).ToList();
+        if (missing.Count > 0)
+        {
+            throw new ArgumentException($"Backbone \"{d.Name}\": PooledOutputs names [{string.Join(", ", missing)}], which no node of the model outputs. Fix PooledOutputs in the descriptor (names of intermediate node outputs [N, C, h, w]).");
+        }
+
         var outDims = g.Output.FirstOrDefault(o => o.Name == d.OutputName)?.Type?.TensorType?.Shape?.Dim;
+        long? mainLength = null;
         if (outDims is { Count: >= 2 } && outDims.Skip(1).All(x => x.DimValue > 0))
         {
-            long perImage = outDims.Skip(1).Aggregate(1L, (a, x) => a * x.DimValue);
-            if (perImage != d.FeatureLength)
+            mainLength = outDims.Skip(1).Aggregate(1L, (a, x) => a * x.DimValue);
+            if (pooled.Count == 0 && mainLength != d.FeatureLength)
             {
-                throw new ArgumentException($"Backbone \"{d.Name}\": output \"{d.OutputName}\" has shape [{string.Join(", ", outDims.Select(Describe))}], {perImage} features per image, but the descriptor says FeatureLength = {d.FeatureLength}. Fix FeatureLength in the descriptor.");
+                throw new ArgumentException($"Backbone \"{d.Name}\": output \"{d.OutputName}\" has shape [{string.Join(", ", outDims.Select(Describe))}], {mainLength} features per image, but the descriptor says FeatureLength = {d.FeatureLength}. Fix FeatureLength in the descriptor.");
+            }
+        }
+
+        if (pooled.Count > 0)
+        {
+            var channels = new ChannelInference(g);
+            var counts = pooled.Select(p => (Name: p, Channels: channels.Of(p))).ToList();
+            if (mainLength is long main && counts.All(c => c.Channels is not null))
+            {
+                long total = main + counts.Sum(c => c.Channels!.Value);
+                if (total != d.FeatureLength)
+                {
+                    throw new ArgumentException($"Backbone \"{d.Name}\": output \"{d.OutputName}\" gives {main} features and PooledOutputs [{string.Join(", ", counts.Select(c => $"{c.Name}: {c.Channels}"))}] add {total - main}, {total} per image, but the descriptor says FeatureLength = {d.FeatureLength}. Set FeatureLength to {total}.");
+                }
             }
         }
 
@@ -47,9 +83,18 @@ internal static class BackboneGraph
             throw new ArgumentException($"Backbone \"{d.Name}\": input \"{d.InputName}\" must be a 4-D NCHW image tensor, has {(inDims is null ? "no shape" : $"{inDims.Count} dimensions")}. Only CNNs with an NCHW image input can be used.");
         }
 
-        if ((inDims[1].DimValue is not 0 and not 3) || (inDims[2].DimValue != 0 && inDims[2].DimValue != d.Height) || (inDims[3].DimValue != 0 && inDims[3].DimValue != d.Width))
+        bool sizeDiffers = (inDims[2].DimValue != 0 && inDims[2].DimValue != d.Height) || (inDims[3].DimValue != 0 && inDims[3].DimValue != d.Width);
+        if ((inDims[1].DimValue is not 0 and not 3) || (sizeDiffers && !resizeInput))
         {
             throw new ArgumentException($"Backbone \"{d.Name}\": input \"{d.InputName}\" has shape [{string.Join(", ", inDims.Select(Describe))}], but the descriptor says [N, 3, {d.Height}, {d.Width}]. Fix Width/Height in the descriptor or use a 3-channel model.");
+        }
+
+        if (resizeInput)
+        {
+            // Also when the model declares a dynamic size: its fixed AveragePool kernel still fits only its own size.
+            MakeFinalPoolGlobal(g, d, $"{Describe(inDims[3])}×{Describe(inDims[2])}");
+            inDims[2].DimValue = d.Height;
+            inDims[3].DimValue = d.Width;
         }
 
         // Opset 13: BatchNormalization lost "spatial" (spatial = 1 is the only behaviour since opset 9).
@@ -83,9 +128,23 @@ internal static class BackboneGraph
         string normalized = "transfer_normalized";
         var prefix = new List<NodeProto>();
         var inits = new List<TensorProto>();
+        string pixels = PixelsName;
+        if (tta == TestTimeAugmentation.HorizontalFlip)
+        {
+            // The mirror is taken of the pixels, so the batch is exactly [x; mirror(x)] before compositing and
+            // normalisation (a mean image is not symmetric: mirroring after subtracting it would differ).
+            inits.Add(Ints("transfer_flip_starts", [-1]));
+            inits.Add(Ints("transfer_flip_ends", [long.MinValue]));
+            inits.Add(Ints("transfer_flip_axes", [3]));
+            inits.Add(Ints("transfer_flip_steps", [-1]));
+            prefix.Add(Node("Slice", [PixelsName, "transfer_flip_starts", "transfer_flip_ends", "transfer_flip_axes", "transfer_flip_steps"], ["transfer_mirrored"]));
+            prefix.Add(Node("Concat", [PixelsName, "transfer_mirrored"], ["transfer_with_mirror"], ("axis", 0L)));
+            pixels = "transfer_with_mirror";
+        }
+
         string[] planes = ["transfer_a", "transfer_r", "transfer_g", "transfer_b"];
         inits.Add(Ints("transfer_split4", [1, 1, 1, 1]));
-        prefix.Add(Node("Split", [PixelsName, "transfer_split4"], planes, ("axis", 1L)));
+        prefix.Add(Node("Split", [pixels, "transfer_split4"], planes, ("axis", 1L)));
         inits.Add(Scalar("transfer_255", 255f));
         inits.Add(Scalar("transfer_1", 1f));
         prefix.Add(Node("Div", ["transfer_a", "transfer_255"], ["transfer_alpha"]));
@@ -145,8 +204,8 @@ internal static class BackboneGraph
             }
         }
 
-        var suffix = Node("Flatten", [d.OutputName], [FeaturesName], ("axis", 1L));
-        var nodes = prefix.Concat(g.Node).Append(suffix).ToList();
+        var suffix = Suffix(g, d, pooled, tta, inits);
+        var nodes = prefix.Concat(g.Node).Concat(suffix).ToList();
         g.Node.Clear();
         g.Node.AddRange(nodes);
         g.Initializer.AddRange(inits);
@@ -225,6 +284,116 @@ internal static class BackboneGraph
         }
 
         return result;
+    }
+
+    /// <summary>The nodes after the backbone: flatten (and pool, normalise, concatenate) the blocks, then average the mirror halves.</summary>
+    private static List<NodeProto> Suffix(GraphProto g, BackboneDescriptor d, IReadOnlyList<string> pooled, TestTimeAugmentation tta, List<TensorProto> inits)
+    {
+        var nodes = new List<NodeProto>();
+        bool l2 = d.FeatureNormalization == FeatureNormalization.L2;
+        bool flip = tta == TestTimeAugmentation.HorizontalFlip;
+        if (pooled.Count == 0 && !l2 && !flip)
+        {
+            nodes.Add(Node("Flatten", [d.OutputName], [FeaturesName], ("axis", 1L)));
+            return nodes;
+        }
+
+        if (l2)
+        {
+            inits.Add(Scalar("transfer_l2_epsilon", L2Epsilon));
+        }
+
+        var blocks = new List<string>();
+        for (int b = 0; b <= pooled.Count; b++)
+        {
+            string block = $"transfer_block{b}";
+            if (b == 0)
+            {
+                nodes.Add(Node("Flatten", [Dequantized(g, d.OutputName)], [block], ("axis", 1L)));
+            }
+            else
+            {
+                nodes.Add(Node("GlobalAveragePool", [Dequantized(g, pooled[b - 1])], [block + "_pooled"]));
+                nodes.Add(Node("Flatten", [block + "_pooled"], [block], ("axis", 1L)));
+            }
+
+            if (l2)
+            {
+                var norm = Node("ReduceL2", [block], [block + "_norm"], ("keepdims", 1L));
+                norm.Attribute.Add(IntsAttribute("axes", [1]));
+                nodes.Add(norm);
+                nodes.Add(Node("Max", [block + "_norm", "transfer_l2_epsilon"], [block + "_safe_norm"]));
+                nodes.Add(Node("Div", [block, block + "_safe_norm"], [block + "_l2"]));
+                block += "_l2";
+            }
+
+            blocks.Add(block);
+        }
+
+        string features = flip ? "transfer_features_with_mirror" : FeaturesName;
+        nodes.Add(blocks.Count == 1 ? Node("Identity", [blocks[0]], [features]) : Node("Concat", [.. blocks], [features], ("axis", 1L)));
+        if (flip)
+        {
+            // [2N, D] → [2, N, D] → mean over the first axis: (features(x) + features(mirror x)) / 2.
+            inits.Add(Ints("transfer_halves_shape", [2, -1, d.FeatureLength]));
+            nodes.Add(Node("Reshape", [features, "transfer_halves_shape"], ["transfer_halves"]));
+            var mean = Node("ReduceMean", ["transfer_halves"], [FeaturesName], ("keepdims", 0L));
+            mean.Attribute.Add(IntsAttribute("axes", [0]));
+            nodes.Add(mean);
+        }
+
+        return nodes;
+    }
+
+    /// <summary>
+    /// The tensor to read a backbone tensor's values from: in an int8 (QDQ) backbone a quantized tensor's consumers read
+    /// its DequantizeLinear output (a fused Relu's clamp lives in that pair), so the features must too.
+    /// </summary>
+    private static string Dequantized(GraphProto g, string tensor)
+    {
+        foreach (var q in g.Node.Where(n => n.OpType == "QuantizeLinear" && n.Input.Count > 0 && n.Input[0] == tensor))
+        {
+            var dq = g.Node.FirstOrDefault(n => n.OpType == "DequantizeLinear" && n.Input.Count > 0 && n.Input[0] == q.Output[0]);
+            if (dq is not null)
+            {
+                return dq.Output[0];
+            }
+        }
+
+        return tensor;
+    }
+
+    /// <summary>
+    /// For an input size other than the model's: the AveragePool that makes (or feeds) the feature output has a kernel
+    /// sized for the old input; a GlobalAveragePool gives the same result at the old size and the right one at any other.
+    /// </summary>
+    private static void MakeFinalPoolGlobal(GraphProto g, BackboneDescriptor d, string modelSize)
+    {
+        NodeProto? Producer(string tensor) => g.Node.FirstOrDefault(n => n.Output.Contains(tensor));
+        var node = Producer(d.OutputName);
+        for (int hop = 0; hop < 3 && node is not null && node.OpType is "Flatten" or "Reshape" or "Squeeze" or "Identity" or "DequantizeLinear" or "QuantizeLinear"; hop++)
+        {
+            node = Producer(node.Input[0]);
+        }
+
+        if (node is null || node.OpType is not ("AveragePool" or "GlobalAveragePool"))
+        {
+            string what = node is null ? "is not made by any node" : $"comes from node \"{node.Name}\" ({node.OpType})";
+            throw new ArgumentException($"Backbone \"{d.Name}\": the input size {d.Width}×{d.Height} differs from the model's {modelSize}, which needs the features to come from a global average pool, but output \"{d.OutputName}\" {what}, not an AveragePool or GlobalAveragePool. Use the model's own size, or a model whose features are globally average-pooled.");
+        }
+
+        if (node.OpType == "AveragePool")
+        {
+            node.OpType = "GlobalAveragePool";
+            node.Attribute.Clear();
+        }
+    }
+
+    private static AttributeProto IntsAttribute(string name, long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
     }
 
     private static string Describe(TensorShapeProto.Types.Dimension d) => d.DimValue != 0 ? d.DimValue.ToString(System.Globalization.CultureInfo.InvariantCulture) : (string.IsNullOrEmpty(d.DimParam) ? "?" : d.DimParam);

@@ -8,6 +8,7 @@ public static class Backbones
     private const string PackageId = "microsoft.ml.dnnimagefeaturizer.resnet18";
     private const string PackageVersion = "0.23.1";
     private static readonly Lazy<Backbone> LazyResNet18 = new(() => ResNet18From(null));
+    private static readonly Lazy<Backbone> LazyResNet18MultiStage = new(() => MultiStage(ResNet18));
 
     /// <summary>
     /// Gets ResNet18 with ImageNet weights from the NuGet package <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> 0.23.1:
@@ -17,6 +18,16 @@ public static class Backbones
     /// </summary>
     /// <exception cref="FileNotFoundException">The model files are in neither place.</exception>
     public static Backbone ResNet18 => LazyResNet18.Value;
+
+    /// <summary>
+    /// Gets ResNet18 with multi-stage features, named <c>ResNet18-MS</c>: the same model, input and preprocessing as
+    /// <see cref="ResNet18"/>, but 768 features: the 512 final pooled features, then stage 3's output
+    /// (<c>ReLU347_Output_0</c>, 256 × 14 × 14) globally average-pooled to 256, each block divided by its own L2 norm
+    /// (<see cref="FeatureNormalization.L2"/>). The mid-level block helps on fine-grained and texture-heavy classes.
+    /// Combine with <see cref="Backbone.WithInputSize"/> for larger inputs.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The model files are in neither place.</exception>
+    public static Backbone ResNet18MultiStage => LazyResNet18MultiStage.Value;
 
     /// <summary>Creates the ResNet18 backbone from a given <c>DnnImageModels</c> folder.</summary>
     /// <param name="modelsDirectory">The folder holding <c>ResNet18Onnx/ResNet18.onnx</c> and <c>ResNetPrepOnnx/ResNetPreprocess.onnx</c>; <see langword="null"/> to search the usual places.</param>
@@ -50,17 +61,27 @@ public static class Backbones
     }
 
     /// <summary>Lists the built-in backbone names.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["resnet18"];
+    public static IReadOnlyList<string> Names { get; } = ["resnet18", "resnet18-ms"];
 
     /// <summary>Gets a built-in backbone by name (case-insensitive).</summary>
-    /// <param name="name">The name, e.g. <c>resnet18</c>.</param>
+    /// <param name="name">The name, e.g. <c>resnet18</c> or <c>resnet18-ms</c> (<see cref="ResNet18MultiStage"/>).</param>
     /// <returns>The backbone.</returns>
     /// <exception cref="ArgumentException">The name is unknown.</exception>
     public static Backbone ByName(string name) => name?.ToUpperInvariant() switch
     {
         "RESNET18" => ResNet18,
+        "RESNET18-MS" => ResNet18MultiStage,
         _ => throw new ArgumentException($"Unknown backbone \"{name}\". Built-in backbones: {string.Join(", ", Names)}; or pass an ONNX file with a descriptor (Backbone.FromOnnx).", nameof(name)),
     };
+
+    /// <summary>ResNet18's model and preprocessing with stage 3 pooled in and each block L2-normalised.</summary>
+    private static Backbone MultiStage(Backbone resNet18) => Backbone.FromOnnx(resNet18.Source, resNet18.Descriptor with
+    {
+        Name = "ResNet18-MS",
+        PooledOutputs = ["ReLU347_Output_0"],
+        FeatureNormalization = FeatureNormalization.L2,
+        FeatureLength = 512 + 256,
+    });
 
     private static string FindModelsDirectory()
     {

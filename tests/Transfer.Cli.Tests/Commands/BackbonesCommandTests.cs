@@ -6,13 +6,15 @@ namespace Transfer.Cli.Tests.Commands;
 public sealed class BackbonesCommandTests
 {
     [Fact]
-    public async Task Backbones_Json_ListsResNet18WithMeasuredTime()
+    public async Task Backbones_Json_ListsResNet18AndResNet18MsWithMeasuredTime()
     {
         var run = await CliRunner.RunAsync("backbones", "--measure", "2", "--json");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         using var json = JsonDocument.Parse(run.Out);
-        var resnet = Assert.Single(json.RootElement.GetProperty("backbones").EnumerateArray());
+        var rows = json.RootElement.GetProperty("backbones").EnumerateArray().ToList();
+        Assert.Equal(2, rows.Count);
+        var resnet = rows[0];
         Assert.Equal("ResNet18", resnet.GetProperty("name").GetString());
         Assert.True(resnet.GetProperty("available").GetBoolean());
         Assert.Equal(224, resnet.GetProperty("width").GetInt32());
@@ -20,6 +22,13 @@ public sealed class BackbonesCommandTests
         Assert.Equal(512, resnet.GetProperty("featureLength").GetInt32());
         Assert.InRange(resnet.GetProperty("msPerImage").GetDouble(), 0.01, 60_000);
         Assert.Equal(2, resnet.GetProperty("measuredImages").GetInt32());
+
+        var multiStage = rows[1];
+        Assert.Equal("ResNet18-MS", multiStage.GetProperty("name").GetString());
+        Assert.True(multiStage.GetProperty("available").GetBoolean());
+        Assert.Equal(224, multiStage.GetProperty("width").GetInt32());
+        Assert.Equal(768, multiStage.GetProperty("featureLength").GetInt32());
+        Assert.InRange(multiStage.GetProperty("msPerImage").GetDouble(), 0.01, 60_000);
     }
 
     [Fact]
@@ -31,6 +40,8 @@ public sealed class BackbonesCommandTests
         Assert.Contains("ResNet18", run.Out, StringComparison.Ordinal);
         Assert.Contains("224×224", run.Out, StringComparison.Ordinal);
         Assert.Contains("512", run.Out, StringComparison.Ordinal);
+        Assert.Contains("ResNet18-MS", run.Out, StringComparison.Ordinal);
+        Assert.Contains("768", run.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ internal static class BackboneQuantizer
         }
 
         // 1. Calibrate on the fp32 (folded) pixels → features graph; the backbone's input is the preprocessing output there.
-        var fused = BackboneGraph.Build(folded, fp32.Descriptor, options.Preprocessing.AlphaBackground);
+        var fused = BackboneGraph.Build(folded, fp32.Descriptor, options.Preprocessing.AlphaBackground, fp32.InputResized);
         string Fused(string t) => t == fp32.Descriptor.InputName ? NormalizedInput : t;
         var calibrated = plan.CalibratedTensors.ToList();
         int perImage = 4 * fp32.Width * fp32.Height;
@@ -71,7 +71,7 @@ internal static class BackboneQuantizer
             KeptFp32 = plan.KeptFp32,
         };
         var descriptor = fp32.Descriptor with { Name = fp32.Name + "-int8" };
-        var int8 = Backbone.FromQuantized(quantized.ToByteArray(), descriptor, $"int8 of {fp32.Source}", report);
+        var int8 = Backbone.FromQuantized(quantized.ToByteArray(), descriptor, $"int8 of {fp32.Source}", report, fp32.InputResized);
 
         // 3. The accuracy guard.
         if (heldOut.Count > 0)
@@ -80,7 +80,7 @@ internal static class BackboneQuantizer
         }
 
         report = report with { Elapsed = clock.Elapsed };
-        int8 = Backbone.FromQuantized(quantized.ToByteArray(), descriptor, $"int8 of {fp32.Source}", report);
+        int8 = Backbone.FromQuantized(quantized.ToByteArray(), descriptor, $"int8 of {fp32.Source}", report, fp32.InputResized);
         if (options.Logger is { } logger)
         {
             foreach (var w in report.Warnings)
