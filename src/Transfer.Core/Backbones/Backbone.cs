@@ -207,7 +207,7 @@ public sealed class Backbone
     /// <param name="tta">
     /// Test-time augmentation inside the graph; the default is <see cref="TestTimeAugmentation.None"/>. With
     /// <see cref="TestTimeAugmentation.HorizontalFlip"/> each image also runs mirrored and the features are the mean of
-    /// both. It changes neither <see cref="Fingerprint"/> nor <see cref="FeatureSpaceKey"/>: cached features stay un-augmented.
+    /// both. It changes neither <see cref="Fingerprint"/> nor <see cref="FeatureSpaceKey(ImagePreprocessing)"/>: cached features stay un-augmented.
     /// </param>
     /// <returns>The serialised ONNX model.</returns>
     /// <exception cref="ArgumentException">The model does not match the descriptor, or <paramref name="tta"/> is not a defined value.</exception>
