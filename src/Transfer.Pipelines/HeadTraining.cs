@@ -1,4 +1,5 @@
 using Transfer.Augmentation;
+using Transfer.Backbones;
 using Transfer.Evaluation;
 using Transfer.Featurization;
 using Transfer.Heads;
@@ -11,10 +12,10 @@ namespace Transfer.Pipelines;
 /// </summary>
 internal static class HeadTraining
 {
-    public static Outcome Run(HeadTrainer trainer, FeatureMatrix train, IReadOnlyList<FeatureMatrix> views, FeatureMatrix? test, string? method, int folds, int seed, bool autoViews, IReadOnlyList<string> classes, CancellationToken ct)
+    public static Outcome Run(HeadTrainer trainer, FeatureMatrix train, IReadOnlyList<FeatureMatrix> views, FeatureMatrix? trainFlip, FeatureMatrix? test, FeatureMatrix? testFlip, string? method, int folds, int seed, bool autoViews, IReadOnlyList<string> classes, CancellationToken ct)
     {
         var labels = train.Labels.AsSpan(0, train.Count).ToArray();
-        bool crossValidate = trainer is AutoHeadTrainer || method == AccuracyEstimate.CrossValidated;
+        bool crossValidate = trainer is AutoHeadTrainer || method == AccuracyEstimate.CrossValidated || trainFlip is not null;
         int usable = crossValidate ? CrossValidation.UsableFolds(labels, folds) : 0;
         if (crossValidate && usable < 2)
         {
@@ -44,12 +45,28 @@ internal static class HeadTraining
 
         var final = selection is null ? trainer : AutoHeadTrainer.Refit(selection.Chosen);
         var all = Enumerable.Range(0, train.Count).ToList();
+
+        // Test-time flip: measured on the same folds with the final trainer; adopted only on a clearly lower log-loss.
+        var tta = TestTimeAugmentation.None;
+        CrossValidationResult? finalCv = null;
+        if (trainFlip is not null)
+        {
+            var averaged = Average(train, trainFlip);
+            var (plain, flipped) = CrossValidatePair(final, train, averaged, used, assignment, classes, ct);
+            tta = flipped.Evaluation.LogLoss < plain.Evaluation.LogLoss * (1 - TestTimeTolerance) ? TestTimeAugmentation.HorizontalFlip : TestTimeAugmentation.None;
+            finalCv = tta == TestTimeAugmentation.None ? plain : flipped;
+            if (tta != TestTimeAugmentation.None && test is not null && testFlip is not null)
+            {
+                test = Average(test, testFlip);
+            }
+        }
+
         AccuracyEstimate? estimate = null;
         EvaluationResult? evaluation = null;
         TrainedHead head;
         if (method == AccuracyEstimate.CrossValidated)
         {
-            var cv = selection?.ChosenCrossValidation ?? CrossValidate(trainer, used, ct);
+            var cv = finalCv ?? selection?.ChosenCrossValidation ?? CrossValidate(trainer, used, ct);
             evaluation = cv.Evaluation;
             estimate = new AccuracyEstimate(method, train.Count, evaluation.MicroAccuracy, evaluation.MacroAccuracy, usable, cv.FoldStandardDeviation);
             head = final.Train(Stack(train, used, all), null, classes, ct);
@@ -69,7 +86,43 @@ internal static class HeadTraining
         }
 
         int trainedOn = train.Count + (method == AccuracyEstimate.Holdout && test is not null ? test.Count : 0);
-        return new Outcome(head, evaluation, estimate, selection, trainedOn, used.Count);
+        return new Outcome(head, evaluation, estimate, selection, trainedOn, used.Count, tta);
+    }
+
+    /// <summary>The relative log-loss gain the test-time flip must bring to be adopted (it doubles the cost of scoring).</summary>
+    private const double TestTimeTolerance = 0.005;
+
+    /// <summary>One cross-validation of <paramref name="trainer"/>, each fold's head scoring the held-out rows both plain and flip-averaged.</summary>
+    private static (CrossValidationResult Plain, CrossValidationResult Flipped) CrossValidatePair(HeadTrainer trainer, FeatureMatrix train, FeatureMatrix averaged, IReadOnlyList<FeatureMatrix> views, int[] assignment, IReadOnlyList<string> classes, CancellationToken ct)
+    {
+        var heads = new Dictionary<int, TrainedHead>();
+        TrainedHead HeadFor(IReadOnlyList<int> rows)
+        {
+            // Both passes visit the folds in the same order; the fold is identified by its first held-out row.
+            var set = rows.ToHashSet();
+            int key = Enumerable.Range(0, assignment.Length).First(i => !set.Contains(i));
+            if (!heads.TryGetValue(key, out var head))
+            {
+                head = trainer.Train(Stack(train, views, rows), null, classes, ct);
+                heads[key] = head;
+            }
+
+            return head;
+        }
+
+        var plain = CrossValidation.Run(HeadFor, train, classes, assignment, ct);
+        var flipped = CrossValidation.Run(HeadFor, averaged, classes, assignment, ct);
+        return (plain, flipped);
+    }
+
+    /// <summary>The mean of each row and its flipped view's row: the features a model with the test-time flip computes.</summary>
+    private static FeatureMatrix Average(FeatureMatrix plain, FeatureMatrix flipped)
+    {
+        var values = new float[plain.Count * plain.Dimension];
+        var span = values.AsSpan();
+        System.Numerics.Tensors.TensorPrimitives.Add(plain.Values.AsSpan(0, span.Length), flipped.Values.AsSpan(0, span.Length), span);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(span, 0.5f, span);
+        return new FeatureMatrix(values, plain.Count, plain.Dimension, plain.Labels, plain.ClassCount);
     }
 
     /// <summary>The given rows of the plain features followed by the same rows of every view.</summary>
@@ -101,5 +154,5 @@ internal static class HeadTraining
         string.Join(", ", labels.GroupBy(l => l).Where(g => g.Count() == 1).Select(g => $"\"{classes[g.Key]}\""));
 
     /// <summary>What the training stage produced.</summary>
-    public sealed record Outcome(TrainedHead Head, EvaluationResult? Evaluation, AccuracyEstimate? Estimate, HeadSelection? Selection, int TrainedOnImages, int ViewsUsed);
+    public sealed record Outcome(TrainedHead Head, EvaluationResult? Evaluation, AccuracyEstimate? Estimate, HeadSelection? Selection, int TrainedOnImages, int ViewsUsed, TestTimeAugmentation TestTimeAugmentation);
 }

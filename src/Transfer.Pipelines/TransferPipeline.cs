@@ -132,26 +132,31 @@ public sealed class TransferPipeline
         }
 
         // Augmented views of the training images, each in a cache store of its own (keyed by the view), so reruns hit.
+        // The flipped view also lets the run measure a test-time flip, for which the test images need it too.
         var views = new List<FeatureMatrix>();
+        FeatureMatrix? trainFlip = null;
+        FeatureMatrix? testFlip = null;
         foreach (var view in AugmentationView.ForPolicy(Augmentation))
         {
             using var viewFeaturizer = new Featurizer(backbone, FeaturizerOptions with { View = view }, deferSession: CacheDirectory is not null);
             var viewStore = cache?.GetStore(viewFeaturizer.FeatureSpaceKey, viewFeaturizer.FeatureLength);
-            var viewTrain = ImageSet.FromEntries(trainFeatures.Images, train.Classes);
-            var viewFeatures = await viewFeaturizer.FeaturizeAsync(viewTrain, viewStore, Forward(progress, $"train ({view})"), cancellationToken).ConfigureAwait(false);
-            if (viewFeatures.Features.Count != trainFeatures.Features.Count)
+            var matrix = await FeaturizeViewAsync(viewFeaturizer, viewStore, trainFeatures, train.Classes, view, "train", progress, cancellationToken).ConfigureAwait(false);
+            views.Add(matrix);
+            if (view == AugmentationView.HorizontalFlip)
             {
-                throw new InvalidOperationException($"The augmented view {view} left out {trainFeatures.Features.Count - viewFeatures.Features.Count} image(s) that decoded without it: {string.Join("; ", viewFeatures.Skipped.Select(k => $"{k.Source}: {k.Reason}"))}.");
+                trainFlip = matrix;
+                if (testFeatures is not null && test is not null)
+                {
+                    testFlip = await FeaturizeViewAsync(viewFeaturizer, viewStore, testFeatures, test.Classes, view, "test", progress, cancellationToken).ConfigureAwait(false);
+                }
             }
-
-            views.Add(viewFeatures.Features);
         }
 
         var featurizeTime = clock.Elapsed;
         progress?.Report(new PipelineProgress(PipelineStage.TrainingHead, "train", null));
         clock.Restart();
         var outcome = await Task.Run(
-            () => HeadTraining.Run(Head, trainFeatures.Features, views, testFeatures?.Features, method, CrossValidationFolds > 0 ? CrossValidationFolds : Evaluation.CrossValidation.DefaultFolds, Seed, Augmentation == AugmentationPolicy.Auto, train.Classes, cancellationToken),
+            () => HeadTraining.Run(Head, trainFeatures.Features, views, trainFlip, testFeatures?.Features, testFlip, method, CrossValidationFolds > 0 ? CrossValidationFolds : Evaluation.CrossValidation.DefaultFolds, Seed, Augmentation == AugmentationPolicy.Auto, train.Classes, cancellationToken),
             cancellationToken).ConfigureAwait(false);
         var head = outcome.Head;
         var evaluation = outcome.Evaluation;
@@ -162,7 +167,7 @@ public sealed class TransferPipeline
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var model = TransferModel.Create(featurizer, head, outcome.Selection is null ? Head.Describe() : $"{Head.Describe()} → {AutoHeadTrainer.Refit(outcome.Selection.Chosen).Describe()}");
+        var model = TransferModel.Create(featurizer, head, outcome.Selection is null ? Head.Describe() : $"{Head.Describe()} → {AutoHeadTrainer.Refit(outcome.Selection.Chosen).Describe()}", outcome.TestTimeAugmentation);
         var skipped = Images.Skipped.Concat(trainFeatures.Skipped).Concat(testFeatures?.Skipped ?? []).ToList();
         EvaluationReport? report = null;
         if (ReportPath is not null && evaluation is not null)
@@ -311,6 +316,19 @@ public sealed class TransferPipeline
         report.Write(ReportPath!);
         manifest.Save(Path.ChangeExtension(ReportPath!, ".manifest.json"));
         return report;
+    }
+
+    /// <summary>Featurizes an augmented view of images already featurized plain (the same rows, in the same order).</summary>
+    private static async Task<FeatureMatrix> FeaturizeViewAsync(Featurizer featurizer, BottleneckStore? store, FeaturizationResult plain, IReadOnlyList<string> classes, AugmentationView view, string dataset, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
+    {
+        var images = ImageSet.FromEntries(plain.Images, classes);
+        var result = await featurizer.FeaturizeAsync(images, store, Forward(progress, $"{dataset} ({view})"), cancellationToken).ConfigureAwait(false);
+        if (result.Features.Count != plain.Features.Count)
+        {
+            throw new InvalidOperationException($"The augmented view {view} left out {plain.Features.Count - result.Features.Count} image(s) that decoded without it: {string.Join("; ", result.Skipped.Select(k => $"{k.Source}: {k.Reason}"))}.");
+        }
+
+        return result.Features;
     }
 
     private static Progress<FeaturizationProgress>? Forward(IProgress<PipelineProgress>? progress, string dataset) =>

@@ -66,6 +66,9 @@ public sealed class TransferResult : IDisposable
     /// <summary>Gets the number of augmented views per training image the head was trained on (0 without augmentation, or when <see cref="Augmentation.AugmentationPolicy.Auto"/> found they did not help).</summary>
     public int AugmentedViews { get; init; }
 
+    /// <summary>Gets the test-time augmentation the saved model does (adopted when it lowered the cross-validated log-loss; needs the flipped view, <see cref="TransferPipelineBuilder.Augment"/>).</summary>
+    public Backbones.TestTimeAugmentation TestTimeAugmentation => Model.Manifest.TestTimeAugmentation;
+
     /// <summary>Gets the evaluation report written after the run (<see cref="TransferPipelineBuilder.WriteReport"/>), or <see langword="null"/>.</summary>
     public Reporting.EvaluationReport? Report { get; init; }
 

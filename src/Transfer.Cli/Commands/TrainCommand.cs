@@ -162,7 +162,8 @@ internal static class TrainCommand
                 result.Estimate is null ? null : EstimateJson.From(result.Estimate),
                 result.TrainedOnImages,
                 result.HeadSelection?.Candidates.Select(c => new HeadCandidateJson(c.Name, c.LogLoss, c.MicroAccuracy, c.MacroAccuracy, c.Seconds, c.Chosen, c.SkippedReason)).ToList(),
-                result.AugmentedViews));
+                result.AugmentedViews,
+                result.TestTimeAugmentation.ToString()));
             return (int)ExitCode.Success;
         }
 
@@ -174,9 +175,27 @@ internal static class TrainCommand
             console.WriteLine($"Skipped {skipped.Source}: {skipped.Reason}");
         }
 
+        if (result.HeadSelection is { } selection)
+        {
+            console.WriteLine($"Head chosen by {selection.Folds}-fold cross-validated log-loss:");
+            console.WriteLine(selection.ToTable());
+        }
+
+        if (result.AugmentedViews > 0)
+        {
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Trained on {result.AugmentedViews} augmented view(s) of each training image too."));
+        }
+
+        if (result.TestTimeAugmentation != Backbones.TestTimeAugmentation.None)
+        {
+            console.WriteLine($"The model averages each image with its mirror image (test-time {result.TestTimeAugmentation}): it lowered the cross-validated log-loss.");
+        }
+
         if (result.Evaluation is { } evaluation)
         {
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Test ({testCount} images, {(testImages is null ? $"{s.TestFraction:P0} held out" : s.Test)}):"));
+            console.WriteLine(result.Estimate?.Method == AccuracyEstimate.Test
+                ? string.Create(CultureInfo.InvariantCulture, $"Test ({testCount} images, {s.Test}): {result.Estimate}")
+                : $"Estimate: {result.Estimate}");
             EvaluateCommand.WriteEvaluation(console, evaluation);
         }
         else

@@ -59,7 +59,8 @@ internal sealed record TrainJson(
     EstimateJson? Estimate = null,
     int TrainedOnImages = 0,
     IReadOnlyList<HeadCandidateJson>? HeadCandidates = null,
-    int AugmentedViews = 0);
+    int AugmentedViews = 0,
+    string TestTimeAugmentation = "None");
 
 /// <summary>How the accuracy was estimated (<c>method</c>: <c>test</c>, <c>cv</c> or <c>holdout</c>) and the figures.</summary>
 internal sealed record EstimateJson(string Method, int Images, double MicroAccuracy, double MacroAccuracy, int? Folds, double? StandardDeviation)

@@ -1,3 +1,4 @@
+using Transfer.Backbones;
 using System.Text.Json.Serialization;
 
 namespace Transfer.Models;
@@ -46,6 +47,14 @@ public sealed record ModelManifest
 
     /// <summary>Gets the head trainer's description (options).</summary>
     public required string HeadDescription { get; init; }
+
+    /// <summary>
+    /// Gets the test-time augmentation inside the model's backbone graph: with <see cref="TestTimeAugmentation.HorizontalFlip"/>
+    /// every scorer (Predictor, CLI, plain ML.NET) averages the features of each image and its mirror image.
+    /// </summary>
+    /// <value>The default value is <see cref="TestTimeAugmentation.None"/> (also for models saved before this field existed).</value>
+    [JsonConverter(typeof(JsonStringEnumConverter<TestTimeAugmentation>))]
+    public TestTimeAugmentation TestTimeAugmentation { get; init; }
 
     /// <summary>Gets the model's input column kind.</summary>
     [JsonConverter(typeof(JsonStringEnumConverter<ScoringInput>))]

@@ -71,8 +71,23 @@ public sealed class TransferModel : IDisposable
     /// <param name="head">The trained head.</param>
     /// <param name="headDescription">The head trainer's description for the manifest.</param>
     /// <returns>The model.</returns>
-    public static TransferModel Create(Featurizer featurizer, TrainedHead head, string headDescription)
+    public static TransferModel Create(Featurizer featurizer, TrainedHead head, string headDescription) =>
+        Create(featurizer, head, headDescription, TestTimeAugmentation.None);
+
+    /// <summary>Creates a model whose backbone graph averages each image's features with those of its augmented copies (test-time augmentation), so every scorer does the same.</summary>
+    /// <param name="featurizer">The featurizer the head's features came from.</param>
+    /// <param name="head">The trained head.</param>
+    /// <param name="headDescription">The head trainer's description for the manifest.</param>
+    /// <param name="testTimeAugmentation">The test-time augmentation built into the saved graph.</param>
+    /// <returns>The model.</returns>
+    /// <exception cref="ArgumentException">The head does not fit the featurizer, or the augmentation is not defined.</exception>
+    public static TransferModel Create(Featurizer featurizer, TrainedHead head, string headDescription, TestTimeAugmentation testTimeAugmentation)
     {
+        if (!Enum.IsDefined(testTimeAugmentation))
+        {
+            throw new ArgumentException($"Parameter \"testTimeAugmentation\" must be None or HorizontalFlip, was {testTimeAugmentation}.", nameof(testTimeAugmentation));
+        }
+
         ArgumentNullException.ThrowIfNull(featurizer);
         ArgumentNullException.ThrowIfNull(head);
         if (head.FeatureLength != featurizer.FeatureLength)
@@ -97,8 +112,12 @@ public sealed class TransferModel : IDisposable
             ApplyExifOrientation = p.ApplyExifOrientation,
             Head = head.TrainerName,
             HeadDescription = headDescription,
+            TestTimeAugmentation = testTimeAugmentation,
         };
-        return new TransferModel(new MLContext(0), featurizer.LazyModelBytes, head, manifest);
+        var graph = testTimeAugmentation == TestTimeAugmentation.None
+            ? featurizer.LazyModelBytes
+            : new Lazy<byte[]>(() => b.BuildFeaturizerModel(p, testTimeAugmentation), LazyThreadSafetyMode.ExecutionAndPublication);
+        return new TransferModel(new MLContext(0), graph, head, manifest);
     }
 
     /// <summary>
