@@ -63,16 +63,40 @@ public static class Backbones
     /// <summary>Lists the built-in backbone names.</summary>
     public static IReadOnlyList<string> Names { get; } = ["resnet18", "resnet18-ms"];
 
-    /// <summary>Gets a built-in backbone by name (case-insensitive).</summary>
-    /// <param name="name">The name, e.g. <c>resnet18</c> or <c>resnet18-ms</c> (<see cref="ResNet18MultiStage"/>).</param>
+    /// <summary>
+    /// Gets a built-in backbone by name (case-insensitive), optionally at another input size: <c>name@size</c> (square)
+    /// or <c>name@widthxheight</c>, e.g. <c>resnet18-ms@320</c> (<see cref="Backbone.WithInputSize"/>).
+    /// </summary>
+    /// <param name="name">The name, e.g. <c>resnet18</c>, <c>resnet18-ms</c> (<see cref="ResNet18MultiStage"/>) or <c>resnet18-ms@320</c>.</param>
     /// <returns>The backbone.</returns>
-    /// <exception cref="ArgumentException">The name is unknown.</exception>
-    public static Backbone ByName(string name) => name?.ToUpperInvariant() switch
+    /// <exception cref="ArgumentException">The name is unknown or the size is not a number.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The size is out of the range <see cref="Backbone.WithInputSize"/> accepts.</exception>
+    public static Backbone ByName(string name)
     {
-        "RESNET18" => ResNet18,
-        "RESNET18-MS" => ResNet18MultiStage,
-        _ => throw new ArgumentException($"Unknown backbone \"{name}\". Built-in backbones: {string.Join(", ", Names)}; or pass an ONNX file with a descriptor (Backbone.FromOnnx).", nameof(name)),
-    };
+        ArgumentNullException.ThrowIfNull(name);
+        int at = name.IndexOf('@', StringComparison.Ordinal);
+        string baseName = at < 0 ? name : name[..at];
+        var backbone = baseName.ToUpperInvariant() switch
+        {
+            "RESNET18" => ResNet18,
+            "RESNET18-MS" => ResNet18MultiStage,
+            _ => throw new ArgumentException($"Unknown backbone \"{name}\". Built-in backbones: {string.Join(", ", Names)} (add @size for another input size, e.g. resnet18-ms@320); or pass an ONNX file with a descriptor (Backbone.FromOnnx).", nameof(name)),
+        };
+        if (at < 0)
+        {
+            return backbone;
+        }
+
+        string[] sides = name[(at + 1)..].Split('x', 'X');
+        if (sides.Length is < 1 or > 2 || !sides.All(side => int.TryParse(side, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)))
+        {
+            throw new ArgumentException($"Backbone \"{name}\": the input size after @ must be a number of pixels (e.g. {baseName}@320) or width x height (e.g. {baseName}@320x256).", nameof(name));
+        }
+
+        int width = int.Parse(sides[0], System.Globalization.CultureInfo.InvariantCulture);
+        int height = sides.Length == 2 ? int.Parse(sides[1], System.Globalization.CultureInfo.InvariantCulture) : width;
+        return backbone.WithInputSize(width, height);
+    }
 
     /// <summary>ResNet18's model and preprocessing with stage 3 pooled in and each block L2-normalised.</summary>
     private static Backbone MultiStage(Backbone resNet18) => Backbone.FromOnnx(resNet18.Source, resNet18.Descriptor with

@@ -178,7 +178,7 @@ public sealed class AutoHeadTrainer : HeadTrainer
             // Held-out log-loss is U-shaped in the L2 weight: once it rises, weaker weights only cost time.
             if (cv.Evaluation.LogLoss > previous)
             {
-                stopped = string.Create(CultureInfo.InvariantCulture, $"the log-loss rose at a stronger L2 weight (l2={trainer.Options.L2Regularization:R})");
+                stopped = string.Create(CultureInfo.InvariantCulture, $"the log-loss already rose at l2={trainer.Options.L2Regularization:R}");
             }
 
             previous = cv.Evaluation.LogLoss;

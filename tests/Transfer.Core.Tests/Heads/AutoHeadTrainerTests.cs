@@ -1,0 +1,120 @@
+using Transfer.Evaluation;
+using Transfer.Featurization;
+using Transfer.Heads;
+
+namespace Transfer.Core.Tests.Heads;
+
+public sealed class AutoHeadTrainerTests
+{
+    private static readonly string[] Classes = ["a", "b", "c"];
+
+    [Fact]
+    public void Select_WeakSignalInManyFeatures_ChoosesByCrossValidatedLogLossAndIsDeterministic()
+    {
+        var data = Noisy(240, 30, seed: 5);
+        var auto = new AutoHeadTrainer(new AutoHeadOptions { IncludeMlp = false, Seed = 3 });
+        var first = auto.Select(data, Classes);
+        var second = auto.Select(data, Classes);
+
+        // The chosen candidate is within the tie tolerance of the best, and no earlier (simpler) candidate is.
+        var tried = first.Candidates.Where(c => c.LogLoss is not null).ToList();
+        double best = tried.Min(c => c.LogLoss!.Value);
+        var chosen = Assert.Single(first.Candidates, c => c.Chosen);
+        Assert.True(chosen.LogLoss <= best * (1 + AutoHeadOptions.DefaultTieTolerance));
+        foreach (var earlier in first.Candidates.TakeWhile(c => !c.Chosen).Where(c => c.LogLoss is not null))
+        {
+            Assert.True(earlier.LogLoss > best * (1 + AutoHeadOptions.DefaultTieTolerance), $"{earlier.Name} ({earlier.LogLoss}) should have won the tie");
+        }
+
+        Assert.Equal(first.Candidates.Select(c => (c.Name, c.LogLoss, c.Chosen)), second.Candidates.Select(c => (c.Name, c.LogLoss, c.Chosen)));
+        Assert.Equal(first.ChosenCrossValidation.Evaluation.LogLoss, chosen.LogLoss);
+        Assert.Equal(data.Count, first.ChosenCrossValidation.Evaluation.Count);
+    }
+
+    [Fact]
+    public void Select_StrongestWeightUnderfits_ChoosesAWeakerOne()
+    {
+        // Well separated blobs: L2 = 100 on the summed loss flattens the scores, and its log-loss is far from the best.
+        var data = MlNetHeadTrainerTests.Blobs(40, 8, 2);
+        var selection = new AutoHeadTrainer(new AutoHeadOptions { IncludeMlp = false }).Select(data, Classes);
+        Assert.NotEqual("lbfgs l2=100", Assert.Single(selection.Candidates, c => c.Chosen).Name);
+        Assert.True(selection.Candidates[0].LogLoss > selection.ChosenCrossValidation.Evaluation.LogLoss);
+    }
+
+    [Fact]
+    public void Select_LogLossRisesAlongThePath_SkipsTheWeakerWeightsSayingWhy()
+    {
+        var data = Noisy(150, 60, seed: 9);
+        var selection = new AutoHeadTrainer(new AutoHeadOptions { IncludeMlp = false, L2Grid = [1000f, 100f, 10f, 1f, 0.1f, 0.01f, 0.001f, 0.0001f] }).Select(data, Classes);
+        var skipped = selection.Candidates.Where(c => c.SkippedReason is not null).ToList();
+        Assert.NotEmpty(skipped);
+        Assert.All(skipped, c => Assert.StartsWith("the log-loss already rose at l2=", c.SkippedReason));
+        Assert.Contains("skipped: the log-loss already rose", selection.ToTable());
+    }
+
+    [Fact]
+    public void Train_SmallSet_RefitsTheChosenHeadOnEveryRow()
+    {
+        var data = MlNetHeadTrainerTests.Blobs(30, 6, 4);
+        var head = new AutoHeadTrainer(new AutoHeadOptions { IncludeMlp = false }).Train(data, null, Classes);
+        Assert.Equal("lbfgs", head.TrainerName);
+        Assert.True(Evaluator.Evaluate(head, MlNetHeadTrainerTests.Blobs(20, 6, 5)).MicroAccuracy > 0.9);
+    }
+
+    [Fact]
+    public void Candidates_MlpOnlyUpToTheRowLimit()
+    {
+        var auto = new AutoHeadTrainer();
+        Assert.Equal("mlp", auto.Candidates(AutoHeadTrainer.MlpRowLimit)[^1].Name);
+        Assert.DoesNotContain(auto.Candidates(AutoHeadTrainer.MlpRowLimit + 1), c => c.Name == "mlp");
+        Assert.Equal(AutoHeadOptions.DefaultL2Grid.Count, auto.Candidates(AutoHeadTrainer.MlpRowLimit + 1).Count);
+    }
+
+    [Fact]
+    public void Select_ClassWithOneImage_ThrowsSayingHowToFix()
+    {
+        var data = new FeatureMatrix([0, 1, 1, 0, 2, 2, 3, 3], 4, 2, [0, 0, 0, 1], 2);
+        var e = Assert.Throws<ArgumentException>(() => new AutoHeadTrainer().Select(data, ["x", "y"]));
+        Assert.StartsWith("The automatic head choice cross-validates, which needs at least two images of every class; a class has only one.", e.Message);
+    }
+
+    [Fact]
+    public void Validate_EveryBadOption_ListedInOneException()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new AutoHeadTrainer(new AutoHeadOptions { Folds = 1, L2Grid = [1f, -2f], TieTolerance = double.NaN, TimeBudget = TimeSpan.Zero }));
+        Assert.Equal(
+            string.Join(
+                Environment.NewLine,
+                "Invalid Options / Validation Errors:",
+                "Folds must be at least 2, was 1.",
+                "L2Grid values must be finite numbers 0 or more, were [1, -2].",
+                "TieTolerance must be a finite number 0 or more, was NaN.",
+                "TimeBudget must be positive or null (no limit), was 00:00:00."),
+            e.Message);
+    }
+
+    [Fact]
+    public void Validate_EmptyGrid_SaysSo()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new AutoHeadOptions { L2Grid = [] }.Validate());
+        Assert.Contains("L2Grid must hold at least one L2 weight, was empty.", e.Message);
+    }
+
+    private static FeatureMatrix Noisy(int rows, int dimension, int seed)
+    {
+        var random = new Random(seed);
+        var values = new float[rows * dimension];
+        var labels = new int[rows];
+        for (int i = 0; i < rows; i++)
+        {
+            labels[i] = i % 3;
+            for (int j = 0; j < dimension; j++)
+            {
+                double gaussian = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+                values[(i * dimension) + j] = (float)(gaussian + (0.4 * ((j + labels[i]) % 3)));
+            }
+        }
+
+        return new FeatureMatrix(values, rows, dimension, labels, 3);
+    }
+}
