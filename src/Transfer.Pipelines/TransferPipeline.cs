@@ -175,7 +175,7 @@ public sealed class TransferPipeline
             try
             {
                 progress?.Report(new PipelineProgress(PipelineStage.WritingReport, "test", null));
-                report = WriteReport(model, evaluation, train, test, testFeatures ?? trainFeatures, head, skipped, featurizeTime, trainTime, cancellationToken);
+                report = WriteReport(model, evaluation, outcome, train, test, testFeatures ?? trainFeatures, head, skipped, featurizeTime, trainTime, cancellationToken);
             }
             catch
             {
@@ -305,10 +305,10 @@ public sealed class TransferPipeline
         }
     }
 
-    private EvaluationReport WriteReport(TransferModel model, EvaluationResult evaluation, ImageSet train, ImageSet? test, FeaturizationResult testFeatures, TrainedHead head, IReadOnlyList<SkippedImage> skipped, TimeSpan featurizeTime, TimeSpan trainTime, CancellationToken cancellationToken)
+    private EvaluationReport WriteReport(TransferModel model, EvaluationResult evaluation, HeadTraining.Outcome outcome, ImageSet train, ImageSet? test, FeaturizationResult testFeatures, TrainedHead head, IReadOnlyList<SkippedImage> skipped, TimeSpan featurizeTime, TimeSpan trainTime, CancellationToken cancellationToken)
     {
         var audit = DatasetAudit.Run(train, test, cancellationToken);
-        var manifest = RunManifest.FromModel(model, Seed, audit.DatasetHash, [new("featurize", featurizeTime), new("train head", trainTime)]);
+        var manifest = RunManifest.FromModel(model, Seed, audit.DatasetHash, [new("featurize", featurizeTime), new("train head", trainTime)]) with { Estimate = outcome.Estimate, TrainedOnImages = outcome.TrainedOnImages };
         var report = EvaluationReport.Create(evaluation, testFeatures.Images, head.History, DatasetSummary.FromImageSets(train, test, skipped, audit), manifest, ReportOptions);
         cancellationToken.ThrowIfCancellationRequested();
         string directory = Path.GetDirectoryName(ReportPath!)!;

@@ -45,7 +45,7 @@ public sealed class TransferPipelineBuilder
 
     internal TransferPipelineBuilder(ImageSet images) => _images = images;
 
-    /// <summary>Uses a backbone (default: <see cref="Backbones.Backbones.ResNet18"/>).</summary>
+    /// <summary>Uses a backbone (default: <see cref="Backbones.Backbones.Default"/>, ResNet18 with stage 3 pooled in, 768 features).</summary>
     /// <param name="backbone">The backbone.</param>
     /// <returns>This builder.</returns>
     public TransferPipelineBuilder WithBackbone(Backbone backbone)
@@ -324,7 +324,7 @@ public sealed class TransferPipelineBuilder
                 errors.Add("QuantizeBackbone: QuantizationOptions.Preprocessing differs from the pipeline's (WithPreprocessing); calibrate on the pixels the featurizer sees: set Preprocessing to the pipeline's, or leave it out of both.");
             }
 
-            if ((_backbone ?? Backbones.Backbones.ResNet18) is { IsQuantized: true } quantized)
+            if ((_backbone ?? Backbones.Backbones.Default) is { IsQuantized: true } quantized)
             {
                 errors.Add($"QuantizeBackbone: the backbone \"{quantized.Name}\" is already int8; remove QuantizeBackbone or pass the fp32 backbone.");
             }
@@ -367,7 +367,7 @@ public sealed class TransferPipelineBuilder
         bool byDefault = _test is null && _testFraction is null;
         double fraction = _testFraction ?? (byDefault && _images.Count > CrossValidationImageLimit ? 0.2 : 0);
         int folds = _test is null && (_crossValidate || (byDefault && fraction == 0)) ? _folds : 0;
-        return new TransferPipeline(_images, _backbone ?? Backbones.Backbones.ResNet18, featurizerOptions, head ?? new AutoHeadTrainer(new AutoHeadOptions { Seed = _seed }), _test, fraction, _seed, cache, _fromCache)
+        return new TransferPipeline(_images, _backbone ?? Backbones.Backbones.Default, featurizerOptions, head ?? new AutoHeadTrainer(new AutoHeadOptions { Seed = _seed }), _test, fraction, _seed, cache, _fromCache)
         {
             CrossValidationFolds = folds,
             Augmentation = _augmentation,

@@ -64,7 +64,7 @@ public sealed class TransferPipelineBuilderTests
     {
         Assert.Equal("softmax", TransferPipeline.For(TwoClasses()).WithoutBottleneckCache().TrainHead(o => o.HiddenLayers = []).Build().Head.Name);
         Assert.Equal("mlp", TransferPipeline.For(TwoClasses()).WithoutBottleneckCache().TrainHead(o => o.Epochs = 3).Build().Head.Name);
-        Assert.Equal("lbfgs", TransferPipeline.For(TwoClasses()).WithoutBottleneckCache().Build().Head.Name);
+        Assert.Equal("auto", TransferPipeline.For(TwoClasses()).WithoutBottleneckCache().Build().Head.Name);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class TransferPipelineBuilderTests
     }
 
     [Fact]
-    public void Build_Defaults_UseResNet18AndCacheBesideFolder()
+    public void Build_Defaults_UseResNet18MultiStageAndCacheBesideFolder()
     {
         string root = Directory.CreateTempSubdirectory("transfer-builder-").FullName;
         try
@@ -96,7 +96,7 @@ public sealed class TransferPipelineBuilderTests
             }
 
             var pipeline = TransferPipeline.For(ImageSet.FromDirectory(root)).Build();
-            Assert.Equal("ResNet18", pipeline.Backbone.Name);
+            Assert.Equal("ResNet18-MS", pipeline.Backbone.Name);
             Assert.Equal(Path.Combine(root, ".bottlenecks"), pipeline.CacheDirectory);
             Assert.Null(TransferPipeline.For(ImageSet.FromDirectory(root)).WithoutBottleneckCache().Build().CacheDirectory);
         }

@@ -36,7 +36,7 @@ public sealed class TransferPipelineCompositionTests
     public async Task FeaturizeAsync_ExportsParquetAndCsvHoldingTheFeatures()
     {
         using var temp = TestData.Temp();
-        var embeddings = await TransferPipeline.For(TestData.Set(TestData.QuickStartTrain, 4)).WithoutBottleneckCache().Build().FeaturizeAsync();
+        var embeddings = await TransferPipeline.For(TestData.Set(TestData.QuickStartTrain, 4)).WithBackbone(Backbones.Backbones.ResNet18).WithoutBottleneckCache().Build().FeaturizeAsync();
         Assert.Equal(12, embeddings.Features.Count);
         Assert.Equal(512, embeddings.Features.Dimension);
         Assert.Equal(12, embeddings.Computed);

@@ -22,7 +22,7 @@ internal static class TrainCommand
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds of the estimate and of the automatic head choice.", DefaultValueFactory = _ => 5 };
         var augment = new Option<string>("--augment") { Description = "Augmented views of the training images: none, flip, standard (flip + 2 crop/colour jitters) or auto (used only when cross-validation says they help). Each view is cached.", DefaultValueFactory = _ => "none" };
         var cache = new Option<string?>("--cache") { Description = "Bottleneck cache folder. Default: .bottlenecks inside <folder>." };
-        var backbone = new Option<string>("--backbone") { Description = "A built-in backbone name (see 'transfer backbones') or an ONNX file with a descriptor <name>.json beside it.", DefaultValueFactory = _ => "resnet18" };
+        var backbone = new Option<string>("--backbone") { Description = "A built-in backbone name (see 'transfer backbones') or an ONNX file with a descriptor <name>.json beside it.", DefaultValueFactory = _ => Backbones.Backbones.DefaultName };
         var head = new Option<string>("--head") { Description = "Head: auto (chosen by cross-validated log-loss among maximum-entropy heads of several L2 weights and an MLP), lbfgs, sdca, lightgbm, softmax or mlp.", DefaultValueFactory = _ => "auto" };
         var epochs = new Option<int?>("--epochs") { Description = "Epochs (softmax, mlp; default 30), iterations (lbfgs, sdca) or boosting rounds (lightgbm); default: the trainer's." };
         var seed = new Option<int>("--seed") { Description = "Seed for the test split and the head.", DefaultValueFactory = _ => 42 };

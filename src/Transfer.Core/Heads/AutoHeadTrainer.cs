@@ -195,8 +195,16 @@ public sealed class AutoHeadTrainer : HeadTrainer
 
             var started = clock.Elapsed;
             var trainer = candidates[i].Trainer;
-            var cv = CrossValidation.Run(rows => trainer.Train(trainingPart(rows), null, classes, cancellationToken), features, classes, assignment, cancellationToken);
-            results[i] = (cv, (clock.Elapsed - started).TotalSeconds, null);
+            try
+            {
+                var cv = CrossValidation.Run(rows => trainer.Train(trainingPart(rows), null, classes, cancellationToken), features, classes, assignment, cancellationToken);
+                results[i] = (cv, (clock.Elapsed - started).TotalSeconds, null);
+            }
+            catch (ArgumentException e)
+            {
+                // E.g. an MLP's validation split on folds of a handful of images: the candidate is left out, with the reason.
+                results[i] = (null, (clock.Elapsed - started).TotalSeconds, $"it cannot be trained on these folds: {e.Message.ReplaceLineEndings(" ")}");
+            }
         }
 
         double best = results.Where(r => r.Cv is not null).Min(r => r.Cv!.Evaluation.LogLoss);

@@ -473,6 +473,17 @@ public sealed class EvaluationReport
         Row("preprocessing", r.Preprocessing ?? "unknown");
         Row("head", r.Head);
         Row("head options", r.HeadOptions);
+        if (r.Estimate is { } estimate)
+        {
+            Row("estimate", $"{estimate.Method}: {estimate}");
+        }
+
+        if (r.TrainedOnImages is { } trainedOn)
+        {
+            Row("saved head trained on", string.Create(C, $"{trainedOn} images"));
+        }
+
+        Row("test-time augmentation", r.TestTimeAugmentation);
         Row("seed", r.Seed?.ToString(C) ?? "none");
         Row("dataset hash", r.DatasetHash ?? "not computed", "hash");
         Row("classes", string.Join(", ", r.Classes));

@@ -48,6 +48,16 @@ public sealed record RunManifest
     /// <summary>Gets the seed of the split and of the head, or <see langword="null"/> when none was used.</summary>
     public int? Seed { get; init; }
 
+    /// <summary>Gets how the accuracy was estimated (method <c>test</c>, <c>cv</c> or <c>holdout</c>, and the figures), or <see langword="null"/> when unknown.</summary>
+    public Evaluation.AccuracyEstimate? Estimate { get; init; }
+
+    /// <summary>Gets the number of images the saved model's head was trained on, or <see langword="null"/> when unknown.</summary>
+    public int? TrainedOnImages { get; init; }
+
+    /// <summary>Gets the test-time augmentation inside the saved model's graph (<c>None</c> or <c>HorizontalFlip</c>).</summary>
+    /// <value>The default value is <c>None</c>.</value>
+    public string TestTimeAugmentation { get; init; } = "None";
+
     /// <summary>Gets the dataset hash (<see cref="ComputeDatasetHash"/>), or <see langword="null"/> when not computed.</summary>
     public string? DatasetHash { get; init; }
 
@@ -86,6 +96,7 @@ public sealed record RunManifest
             Head = m.Head,
             HeadOptions = m.HeadDescription,
             Classes = m.Classes,
+            TestTimeAugmentation = m.TestTimeAugmentation.ToString(),
             Seed = seed,
             DatasetHash = datasetHash,
             TimingsSeconds = (timings ?? []).ToDictionary(t => t.Key, t => Math.Round(t.Value.TotalSeconds, 3), StringComparer.Ordinal),

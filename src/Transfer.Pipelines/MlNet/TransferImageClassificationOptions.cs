@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.ML;
 using Transfer.Backbones;
+using Transfer.Heads;
 using Transfer.Heads.Neural;
 
 namespace Transfer.Pipelines.MlNet;
@@ -48,7 +49,7 @@ public sealed partial class TransferImageClassificationTrainer
         public string PredictedLabelColumnName { get; set; } = DefaultPredictedLabelColumnName;
 
         /// <summary>Gets or sets the backbone that turns images into features (ImageClassificationTrainer's architecture).</summary>
-        /// <value>The default value is <see langword="null"/>: <see cref="Backbones.Backbones.ResNet18"/> (ImageNet weights, shipped offline in a NuGet package).</value>
+        /// <value>The default value is <see langword="null"/>: <see cref="Backbones.Backbones.Default"/> (ResNet18 with ImageNet weights, shipped offline in a NuGet package, stage 3 pooled in).</value>
         public Backbone? Arch { get; set; }
 
         /// <summary>Gets or sets the number of training epochs of the head.</summary>
@@ -101,6 +102,17 @@ public sealed partial class TransferImageClassificationTrainer
         /// <summary>Gets or sets hidden ReLU layer widths; empty trains one dense softmax layer, as ImageClassificationTrainer.</summary>
         /// <value>The default value is empty.</value>
         public IReadOnlyList<int> HiddenLayers { get; set; } = [];
+
+        /// <summary>
+        /// Gets or sets the head trainer, or <see langword="null"/> to let the knobs above decide: when every neural-head
+        /// knob (<see cref="Epoch"/>, <see cref="BatchSize"/>, <see cref="LearningRate"/>, <see cref="Optimizer"/>,
+        /// <see cref="LearningRateScheduler"/>, <see cref="MetricsCallback"/>, <see cref="HiddenLayers"/>) is at its default,
+        /// the head is chosen by cross-validation on the training data as <c>TransferPipeline</c> chooses it
+        /// (<see cref="AutoHeadTrainer"/>); when any is set, the ImageClassificationTrainer-style softmax/MLP head is trained
+        /// with them.
+        /// </summary>
+        /// <value>The default value is <see langword="null"/>.</value>
+        public HeadTrainer? Head { get; set; }
 
         /// <summary>Gets or sets the seed of weight initialisation, shuffling and the validation split.</summary>
         /// <value>The default value is 0.</value>
@@ -161,6 +173,11 @@ public sealed partial class TransferImageClassificationTrainer
                 throw new ArgumentException($"Invalid TransferImageClassificationTrainer.Options / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
             }
         }
+
+        /// <summary>Whether any knob of the neural head was set (then that head is trained; otherwise the automatic choice).</summary>
+        internal bool SetsNeuralHead =>
+            Epoch != NeuralHeadOptions.DefaultEpochs || BatchSize != NeuralHeadOptions.DefaultBatchSize || LearningRate != (float)NeuralHeadOptions.DefaultLearningRate
+            || Optimizer != NeuralOptimizer.Adam || LearningRateScheduler is not null || MetricsCallback is not null || HiddenLayers.Count > 0;
 
         /// <summary>The neural head options these options stand for.</summary>
         internal NeuralHeadOptions ToHeadOptions(bool hasValidationSet)

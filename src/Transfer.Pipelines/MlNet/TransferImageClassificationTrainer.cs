@@ -72,7 +72,7 @@ public sealed partial class TransferImageClassificationTrainer : IEstimator<Tran
             }
         }
 
-        var backbone = o.Arch ?? Backbones.Backbones.ResNet18;
+        var backbone = o.Arch ?? Backbones.Backbones.Default;
 
         // Compatible preprocessing: ML.NET's ResizeImages (Fill) and ExtractPixels at scoring time give these exact pixels.
         using var featurizer = new Featurizer(backbone, new FeaturizerOptions { Preprocessing = ImagePreprocessing.Compatible });
@@ -81,9 +81,7 @@ public sealed partial class TransferImageClassificationTrainer : IEstimator<Tran
         var trainFeatures = Task.Run(() => featurizer.FeaturizeAsync(train.Set, store)).GetAwaiter().GetResult();
         var validationFeatures = validation is null ? null : Task.Run(() => featurizer.FeaturizeAsync(validation.Set, store)).GetAwaiter().GetResult();
 
-        var headOptions = o.ToHeadOptions(hasValidationSet: validation is not null);
-        NeuralHead head = o.HiddenLayers.Count == 0 ? new SoftmaxHead(headOptions) : new MlpHead(headOptions);
-        var trainer = new NeuralHeadTrainer(head);
+        var trainer = o.Head ?? (o.SetsNeuralHead ? NeuralTrainer(o, validation is not null) : new AutoHeadTrainer(new AutoHeadOptions { Seed = o.Seed }));
         var trained = trainer.Train(trainFeatures.Features, validationFeatures?.Features, train.Classes);
 
         var ml = new MLContext(o.Seed);
@@ -98,6 +96,12 @@ public sealed partial class TransferImageClassificationTrainer : IEstimator<Tran
             train.MissingLabels,
             statistics,
             trainer.Describe());
+    }
+
+    private static NeuralHeadTrainer NeuralTrainer(TransferImageClassificationTrainer.Options o, bool hasValidationSet)
+    {
+        var headOptions = o.ToHeadOptions(hasValidationSet);
+        return new NeuralHeadTrainer(o.HiddenLayers.Count == 0 ? new SoftmaxHead(headOptions) : new MlpHead(headOptions));
     }
 
     /// <summary>Checks the input columns and describes the output: the input columns plus <c>Features</c>, the score and the predicted label.</summary>

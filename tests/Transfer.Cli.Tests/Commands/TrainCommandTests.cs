@@ -9,7 +9,10 @@ public sealed class TrainCommandTests(CliData data)
     public void Train_FolderWithTestSet_SavesModelAndPrintsMetrics()
     {
         Assert.True(File.Exists(data.Model));
-        Assert.Contains("Trained lbfgs on ResNet18 features of 18 images, 3 classes (Bag, Sneaker, Trouser).", data.TrainOutput, StringComparison.Ordinal);
+        Assert.Contains("Trained auto on ResNet18-MS features of 18 images, 3 classes (Bag, Sneaker, Trouser).", data.TrainOutput, StringComparison.Ordinal);
+        Assert.Contains("Head chosen by 5-fold cross-validated log-loss:", data.TrainOutput, StringComparison.Ordinal);
+        Assert.Contains("Test (9 images, " + data.Test + "): micro-accuracy", data.TrainOutput, StringComparison.Ordinal);
+        Assert.Contains("The saved head was trained on 18 images.", data.TrainOutput, StringComparison.Ordinal);
         Assert.Contains("Micro-accuracy", data.TrainOutput, StringComparison.Ordinal);
         Assert.Contains("Saved " + data.Model, data.TrainOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("\u001b[", data.TrainOutput, StringComparison.Ordinal); // plain output: no ANSI escapes off a terminal
@@ -27,7 +30,7 @@ public sealed class TrainCommandTests(CliData data)
         var root = json.RootElement;
         Assert.Equal(model, root.GetProperty("model").GetString());
         Assert.Equal("softmax", root.GetProperty("head").GetString());
-        Assert.Equal("ResNet18", root.GetProperty("backbone").GetString());
+        Assert.Equal("ResNet18-MS", root.GetProperty("backbone").GetString());
         Assert.Equal(18, root.GetProperty("trainImages").GetInt32());
         Assert.Equal(9, root.GetProperty("testImages").GetInt32());
         Assert.Equal(27, root.GetProperty("cacheHits").GetInt32());
@@ -64,7 +67,7 @@ public sealed class TrainCommandTests(CliData data)
         var run = await CliRunner.RunAsync("train", data.Train, "--out", model, "--test-fraction", "0", "--report", "r.html");
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Equal("error: --report needs a test set: pass --test <folder> or a --test-fraction above 0.", run.Error.Trim());
+        Assert.Equal("error: --report needs an estimate: pass --test <folder>, a --test-fraction above 0, or leave --test-fraction out for cross-validation.", run.Error.Trim());
     }
 
     [Fact]
