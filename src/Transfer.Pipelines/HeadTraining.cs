@@ -52,7 +52,7 @@ internal static class HeadTraining
         if (trainFlip is not null)
         {
             var averaged = Average(train, trainFlip);
-            var (plain, flipped) = CrossValidatePair(final, train, averaged, used, assignment, classes, ct);
+            var (plain, flipped) = CrossValidatePair(selection?.Chosen ?? trainer, train, averaged, used, assignment, classes, ct);
             tta = flipped.Evaluation.LogLoss < plain.Evaluation.LogLoss * (1 - TestTimeTolerance) ? TestTimeAugmentation.HorizontalFlip : TestTimeAugmentation.None;
             finalCv = tta == TestTimeAugmentation.None ? plain : flipped;
             if (tta != TestTimeAugmentation.None && test is not null && testFlip is not null)

@@ -85,7 +85,7 @@ public sealed class EndToEndTests(QuickStartFixture fixture) : IClassFixture<Qui
     {
         Assert.Equal(500, fixture.Result.TrainFeatures.Computed);
         var train = ImageSet.FromDirectory(TestData.QuickStartTrain);
-        using var again = await TransferPipeline.For(train).CacheBottlenecks(fixture.CacheDirectory).TestOn(fixture.Test).Build().RunAsync();
+        using var again = await TransferPipeline.For(train).WithBackbone(Backbones.Backbones.ResNet18).CacheBottlenecks(fixture.CacheDirectory).TestOn(fixture.Test).Build().RunAsync();
         Assert.Equal(500, again.TrainFeatures.CacheHits);
         Assert.Equal(0, again.TrainFeatures.Computed);
         Assert.Equal(200, again.TestFeatures!.CacheHits);
@@ -175,7 +175,7 @@ public sealed class EndToEndTests(QuickStartFixture fixture) : IClassFixture<Qui
     {
         var train = ImageSet.FromDirectory(TestData.QuickStartTrain);
         var head = new NeuralHeadTrainer(new MlpHead(new NeuralHeadOptions { Epochs = 30, LearningRate = 3e-4, EarlyStopping = null, ValidationFraction = 0, AllowNoValidation = true, Seed = 1 }));
-        using var result = await TransferPipeline.For(train).CacheBottlenecks(fixture.CacheDirectory).TrainHead(head).TestOn(fixture.Test).Build().RunAsync();
+        using var result = await TransferPipeline.For(train).WithBackbone(Backbones.Backbones.ResNet18).CacheBottlenecks(fixture.CacheDirectory).TrainHead(head).TestOn(fixture.Test).Build().RunAsync();
         Assert.Equal(0, result.TrainFeatures.Computed); // every vector from the shared cache
         Assert.True(result.Evaluation!.MicroAccuracy >= 0.70, $"MLP head test accuracy {result.Evaluation.MicroAccuracy:F3} < 0.70.");
         Assert.Equal(30, result.Model.Head.History!.Epochs.Count);

@@ -15,8 +15,8 @@ public sealed class CacheCommandTests(CliData data)
         var root = json.RootElement;
         Assert.Equal(27, root.GetProperty("vectors").GetInt64());
         var fingerprint = Assert.Single(root.GetProperty("fingerprints").EnumerateArray());
-        Assert.Equal(512, fingerprint.GetProperty("dimension").GetInt32());
-        Assert.True(root.GetProperty("bytesOnDisk").GetInt64() > 27 * 512 * 4 / 2);
+        Assert.Equal(768, fingerprint.GetProperty("dimension").GetInt32()); // the default backbone, ResNet18-MS
+        Assert.True(root.GetProperty("bytesOnDisk").GetInt64() > 27 * 768 * 4 / 2);
     }
 
     [Fact]
