@@ -11,7 +11,7 @@ public sealed class AutoHeadTrainerTests
     [Fact]
     public void Select_WeakSignalInManyFeatures_ChoosesByCrossValidatedLogLossAndIsDeterministic()
     {
-        var data = Noisy(240, 30, seed: 5);
+        var data = MaximumEntropyHeadTrainerTests.Noisy(240, 30, seed: 5, separation: 0.4);
         var auto = new AutoHeadTrainer(new AutoHeadOptions { IncludeMlp = false, Seed = 3 });
         var first = auto.Select(data, Classes);
         var second = auto.Select(data, Classes);
@@ -44,7 +44,7 @@ public sealed class AutoHeadTrainerTests
     [Fact]
     public void Select_LogLossRisesAlongThePath_SkipsTheWeakerWeightsSayingWhy()
     {
-        var data = Noisy(150, 60, seed: 9);
+        var data = MaximumEntropyHeadTrainerTests.Noisy(150, 60, seed: 9, separation: 0.4);
         var selection = new AutoHeadTrainer(new AutoHeadOptions { IncludeMlp = false, L2Grid = [1000f, 100f, 10f, 1f, 0.1f, 0.01f, 0.001f, 0.0001f] }).Select(data, Classes);
         var skipped = selection.Candidates.Where(c => c.SkippedReason is not null).ToList();
         Assert.NotEmpty(skipped);
@@ -98,23 +98,5 @@ public sealed class AutoHeadTrainerTests
     {
         var e = Assert.Throws<ArgumentException>(() => new AutoHeadOptions { L2Grid = [] }.Validate());
         Assert.Contains("L2Grid must hold at least one L2 weight, was empty.", e.Message);
-    }
-
-    private static FeatureMatrix Noisy(int rows, int dimension, int seed)
-    {
-        var random = new Random(seed);
-        var values = new float[rows * dimension];
-        var labels = new int[rows];
-        for (int i = 0; i < rows; i++)
-        {
-            labels[i] = i % 3;
-            for (int j = 0; j < dimension; j++)
-            {
-                double gaussian = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-                values[(i * dimension) + j] = (float)(gaussian + (0.4 * ((j + labels[i]) % 3)));
-            }
-        }
-
-        return new FeatureMatrix(values, rows, dimension, labels, 3);
     }
 }

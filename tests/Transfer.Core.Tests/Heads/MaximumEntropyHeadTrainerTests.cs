@@ -180,7 +180,8 @@ public sealed class MaximumEntropyHeadTrainerTests
     }
 
     /// <summary>Three classes whose means differ slightly in every dimension, with unit noise: not separable.</summary>
-    private static FeatureMatrix Noisy(int rows, int dimension, int seed)
+    /// <summary>Three overlapping Gaussian classes: each feature's mean moves by <paramref name="separation"/> with the class.</summary>
+    internal static FeatureMatrix Noisy(int rows, int dimension, int seed, double separation = 0.3)
     {
         var random = new Random(seed);
         var values = new float[rows * dimension];
@@ -191,7 +192,7 @@ public sealed class MaximumEntropyHeadTrainerTests
             for (int j = 0; j < dimension; j++)
             {
                 double gaussian = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-                values[(i * dimension) + j] = (float)(gaussian + (0.3 * ((j + labels[i]) % 3)));
+                values[(i * dimension) + j] = (float)(gaussian + (separation * ((j + labels[i]) % 3)));
             }
         }
 
