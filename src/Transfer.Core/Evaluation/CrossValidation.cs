@@ -106,18 +106,7 @@ public static class CrossValidation
             var (trainRows, testRows) = Split(folds, fold);
             var head = trainOnRows(trainRows);
             var test = features.Select(testRows);
-            var p = head.PredictProbabilities(test);
-            int correct = 0;
-            for (int i = 0; i < testRows.Count; i++)
-            {
-                var row = p.AsSpan(i * c, c);
-                p.AsSpan(i * c, c).CopyTo(probabilities.AsSpan(testRows[i] * c, c));
-                if (ArgMax(row) == test.Labels[i])
-                {
-                    correct++;
-                }
-            }
-
+            int correct = ScatterFold(head.PredictProbabilities(test), test, testRows, probabilities);
             foldAccuracy[fold] = testRows.Count == 0 ? 0 : (double)correct / testRows.Count;
         }
 
@@ -138,17 +127,24 @@ public static class CrossValidation
         return (train, test);
     }
 
-    private static int ArgMax(ReadOnlySpan<float> row)
+    /// <summary>
+    /// Copies a fold's predicted probabilities (rows of <paramref name="test"/>, in order) to their rows of the
+    /// out-of-fold array and counts the rows whose most probable class is the true one.
+    /// </summary>
+    internal static int ScatterFold(ReadOnlySpan<float> foldProbabilities, FeatureMatrix test, IReadOnlyList<int> testRows, float[] probabilities)
     {
-        int best = 0;
-        for (int j = 1; j < row.Length; j++)
+        int c = test.ClassCount;
+        int correct = 0;
+        for (int i = 0; i < testRows.Count; i++)
         {
-            if (row[j] > row[best])
+            var row = foldProbabilities.Slice(i * c, c);
+            row.CopyTo(probabilities.AsSpan(testRows[i] * c, c));
+            if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row) == test.Labels[i])
             {
-                best = j;
+                correct++;
             }
         }
 
-        return best;
+        return correct;
     }
 }

@@ -155,15 +155,7 @@ public sealed class AutoHeadTrainer : HeadTrainer
                 var p = new float[testRows.Count * c];
                 (var parameters, starts[fold], _) = MaximumEntropyHeadTrainer.FitFrom(trainingPart(trainRows), trainer.Options, starts[fold], cancellationToken);
                 LinearSoftmax.FromParameters(parameters, c, features.Dimension).Predict(test.Values.AsSpan(0, test.Count * test.Dimension), test.Count, p);
-                for (int i = 0; i < testRows.Count; i++)
-                {
-                    var row = p.AsSpan(i * c, c);
-                    row.CopyTo(probabilities[g].AsSpan(testRows[i] * c, c));
-                    if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row) == test.Labels[i])
-                    {
-                        correct[g, fold]++;
-                    }
-                }
+                correct[g, fold] = CrossValidation.ScatterFold(p, test, testRows, probabilities[g]);
             }
 
             var foldAccuracy = new double[folds];
