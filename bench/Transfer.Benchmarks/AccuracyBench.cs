@@ -168,7 +168,7 @@ internal static class AccuracyBench
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(testData));
         clock.Stop();
         (model as IDisposable)?.Dispose();
-        return new Metrics(metrics.MicroAccuracy, metrics.MacroAccuracy, metrics.LogLoss, clock.Elapsed.TotalSeconds, null, null, null);
+        return new Metrics(metrics.MicroAccuracy, metrics.MacroAccuracy, metrics.LogLoss, clock.Elapsed.TotalSeconds, null, null, null, 0, null);
     }
 
     private static async Task<Metrics> TransferAsync(ImageSet train, ImageSet test, bool pinPrevious)
@@ -177,7 +177,9 @@ internal static class AccuracyBench
         var builder = TransferPipeline.For(train);
         if (pinPrevious)
         {
-            builder = builder.WithBackbone(Backbones.Backbones.ResNet18).WithoutBottleneckCache().TrainHead(new MaximumEntropyHeadTrainer());
+            // The defaults before issue 18: ResNet18, ML.NET's maximum-entropy head, the stretch resize, no augmentation.
+            builder = builder.WithBackbone(Backbones.Backbones.ResNet18).WithPreprocessing(ImagePreprocessing.Default with { ResizeMode = ResizeMode.Stretch })
+                .WithoutBottleneckCache().TrainHead(new MaximumEntropyHeadTrainer());
         }
         else
         {
@@ -188,7 +190,7 @@ internal static class AccuracyBench
         clock.Stop();
         var evaluation = result.Evaluation ?? throw new InvalidOperationException("The pipeline returned no evaluation.");
         var manifest = result.Model.Manifest;
-        return new Metrics(evaluation.MicroAccuracy, evaluation.MacroAccuracy, evaluation.LogLoss, clock.Elapsed.TotalSeconds, manifest.Backbone, manifest.HeadDescription, manifest.Preprocessing);
+        return new Metrics(evaluation.MicroAccuracy, evaluation.MacroAccuracy, evaluation.LogLoss, clock.Elapsed.TotalSeconds, manifest.Backbone, manifest.HeadDescription, manifest.Preprocessing, result.AugmentedViews, result.TestTimeAugmentation.ToString());
     }
 
     /// <summary>What the other bench JSON records about the machine, plus AVX-512 and VNNI.</summary>
@@ -212,7 +214,7 @@ internal static class AccuracyBench
 
     private static string FileSafe(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-'));
 
-    private sealed record Metrics(double Micro, double Macro, double LogLoss, double Seconds, string? Backbone, string? Head, string? Preprocessing)
+    private sealed record Metrics(double Micro, double Macro, double LogLoss, double Seconds, string? Backbone, string? Head, string? Preprocessing, int AugmentedViews, string? TestTimeAugmentation)
     {
         public JsonObject ToJson()
         {
@@ -228,6 +230,8 @@ internal static class AccuracyBench
                 json["backbone"] = Backbone;
                 json["head"] = Head;
                 json["preprocessing"] = Preprocessing;
+                json["augmented_views"] = AugmentedViews;
+                json["test_time_augmentation"] = TestTimeAugmentation;
             }
 
             return json;

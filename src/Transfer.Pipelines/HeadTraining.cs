@@ -28,37 +28,49 @@ internal static class HeadTraining
 
         HeadSelection? selection = null;
         IReadOnlyList<FeatureMatrix> used = views;
-        if (trainer is AutoHeadTrainer auto)
+        var tta = TestTimeAugmentation.None;
+        CrossValidationResult? finalCv = null;
+        if (trainer is AutoHeadTrainer auto && autoViews && trainFlip is not null)
         {
-            selection = auto.SelectWith(train, classes, assignment, usable, rows => Stack(train, views, rows), ct);
-            if (autoViews && views.Count > 0)
+            // Automatic views: the head is chosen on the images as they are; then one cross-validation of that head trained
+            // with the mirrored views scores each held-out image plain and averaged with its mirror. Views and the test-time
+            // flip are adopted only when they lower the cross-validated log-loss: flipping is never forced.
+            selection = auto.SelectWith(train, classes, assignment, usable, rows => Stack(train, [], rows), ct);
+            var (augmented, flipped) = CrossValidatePair(selection.Chosen, train, Average(train, trainFlip), views, assignment, classes, ct);
+            double plainLoss = selection.ChosenCrossValidation.Evaluation.LogLoss;
+            double viewsLoss = Math.Min(augmented.Evaluation.LogLoss, flipped.Evaluation.LogLoss);
+            if (viewsLoss < plainLoss)
             {
-                // Augmented views are adopted only when they lower the best cross-validated log-loss: flipping is never forced.
-                var plain = auto.SelectWith(train, classes, assignment, usable, rows => Stack(train, [], rows), ct);
-                if (Best(plain) <= Best(selection))
-                {
-                    selection = plain;
-                    used = [];
-                }
+                tta = flipped.Evaluation.LogLoss < augmented.Evaluation.LogLoss * (1 - TestTimeTolerance) ? TestTimeAugmentation.HorizontalFlip : TestTimeAugmentation.None;
+                finalCv = tta == TestTimeAugmentation.None ? augmented : flipped;
+            }
+            else
+            {
+                used = [];
+                finalCv = selection.ChosenCrossValidation;
+            }
+        }
+        else
+        {
+            if (trainer is AutoHeadTrainer chooser)
+            {
+                selection = chooser.SelectWith(train, classes, assignment, usable, rows => Stack(train, views, rows), ct);
+            }
+
+            // Test-time flip with pinned views: measured on the same folds with the chosen trainer; adopted only on a clearly lower log-loss.
+            if (trainFlip is not null)
+            {
+                var (plain, flipped) = CrossValidatePair(selection?.Chosen ?? trainer, train, Average(train, trainFlip), used, assignment, classes, ct);
+                tta = flipped.Evaluation.LogLoss < plain.Evaluation.LogLoss * (1 - TestTimeTolerance) ? TestTimeAugmentation.HorizontalFlip : TestTimeAugmentation.None;
+                finalCv = tta == TestTimeAugmentation.None ? plain : flipped;
             }
         }
 
         var final = selection is null ? trainer : AutoHeadTrainer.Refit(selection.Chosen);
         var all = Enumerable.Range(0, train.Count).ToList();
-
-        // Test-time flip: measured on the same folds with the final trainer; adopted only on a clearly lower log-loss.
-        var tta = TestTimeAugmentation.None;
-        CrossValidationResult? finalCv = null;
-        if (trainFlip is not null)
+        if (tta != TestTimeAugmentation.None && test is not null && testFlip is not null)
         {
-            var averaged = Average(train, trainFlip);
-            var (plain, flipped) = CrossValidatePair(selection?.Chosen ?? trainer, train, averaged, used, assignment, classes, ct);
-            tta = flipped.Evaluation.LogLoss < plain.Evaluation.LogLoss * (1 - TestTimeTolerance) ? TestTimeAugmentation.HorizontalFlip : TestTimeAugmentation.None;
-            finalCv = tta == TestTimeAugmentation.None ? plain : flipped;
-            if (tta != TestTimeAugmentation.None && test is not null && testFlip is not null)
-            {
-                test = Average(test, testFlip);
-            }
+            test = Average(test, testFlip);
         }
 
         AccuracyEstimate? estimate = null;
@@ -147,8 +159,6 @@ internal static class HeadTraining
         b.Labels.AsSpan(0, b.Count).CopyTo(labels.AsSpan(a.Count));
         return new FeatureMatrix(values, a.Count + b.Count, a.Dimension, labels, a.ClassCount);
     }
-
-    private static double Best(HeadSelection selection) => selection.Candidates.Where(c => c.LogLoss is not null).Min(c => c.LogLoss!.Value);
 
     private static string ClassesWithOneImage(int[] labels, IReadOnlyList<string> classes) =>
         string.Join(", ", labels.GroupBy(l => l).Where(g => g.Count() == 1).Select(g => $"\"{classes[g.Key]}\""));

@@ -59,6 +59,12 @@ public sealed class TransferPipeline
     /// <summary>Gets which augmented views of the training images are featurized and trained on (default <see cref="AugmentationPolicy.None"/>).</summary>
     public AugmentationPolicy Augmentation { get; init; }
 
+    /// <summary>
+    /// Gets why the resize mode in <see cref="FeaturizerOptions"/> was chosen (<see cref="PreprocessingChoice"/>), or
+    /// <see langword="null"/> when the caller set the preprocessing.
+    /// </summary>
+    public string? PreprocessingReason { get; init; }
+
     /// <summary>Gets the bottleneck cache folder, or <see langword="null"/> when features are not cached.</summary>
     public string? CacheDirectory { get; }
 

@@ -25,6 +25,7 @@ public sealed class TransferPipelineBuilder
     private readonly ImageSet _images;
     private Backbone? _backbone;
     private ImagePreprocessing _preprocessing = ImagePreprocessing.Default;
+    private bool _preprocessingSet;
     private FeaturizerOptions _featurizerOptions = new();
     private HeadTrainer? _head;
     private Action<NeuralHeadOptions>? _configureHead;
@@ -32,7 +33,7 @@ public sealed class TransferPipelineBuilder
     private ImageSet? _test;
     private double? _testFraction;
     private int _folds = Evaluation.CrossValidation.DefaultFolds;
-    private AugmentationPolicy _augmentation = AugmentationPolicy.None;
+    private AugmentationPolicy? _augmentation;
     private int _seed = 42;
     private string? _cacheDirectory;
     private bool _cacheDisabled;
@@ -54,12 +55,18 @@ public sealed class TransferPipelineBuilder
         return this;
     }
 
-    /// <summary>Sets how images become pixels (default: <see cref="ImagePreprocessing.Default"/>).</summary>
+    /// <summary>
+    /// Sets how images become pixels. Default: <see cref="ImagePreprocessing.Default"/> with the resize mode chosen from a
+    /// sample of the training images by <see cref="PreprocessingChoice.For"/> (a centre crop for opaque photos, a stretch for
+    /// images with transparency and small images), or the <see cref="QuantizationOptions.Preprocessing"/> when
+    /// <see cref="QuantizeBackbone"/> was given options.
+    /// </summary>
     /// <param name="preprocessing">The settings.</param>
     /// <returns>This builder.</returns>
     public TransferPipelineBuilder WithPreprocessing(ImagePreprocessing preprocessing)
     {
         _preprocessing = preprocessing ?? throw new ArgumentNullException(nameof(preprocessing));
+        _preprocessingSet = true;
         return this;
     }
 
@@ -189,9 +196,13 @@ public sealed class TransferPipelineBuilder
     /// <summary>
     /// Trains on augmented views of the training images too (<see cref="AugmentationView.ForPolicy"/>): each view is
     /// featurized once and cached in a store of its own, so reruns hit. With <see cref="AugmentationPolicy.Auto"/> the
-    /// views are used only when they lower the cross-validated log-loss of the automatic head; flipping is never forced.
+    /// mirrored view is used (in training, and as a test-time flip inside the saved model) only when it lowers the
+    /// cross-validated log-loss of the automatic head; flipping is never forced.
     /// </summary>
-    /// <param name="policy">The policy (default <see cref="AugmentationPolicy.None"/>).</param>
+    /// <param name="policy">
+    /// The policy. Default: <see cref="AugmentationPolicy.Auto"/> with the automatic head; <see cref="AugmentationPolicy.None"/>
+    /// with a pinned head or <see cref="FromCache"/> (which runs the backbone on no image).
+    /// </param>
     /// <returns>This builder.</returns>
     public TransferPipelineBuilder Augment(AugmentationPolicy policy)
     {
@@ -261,11 +272,12 @@ public sealed class TransferPipelineBuilder
             errors.Add($"CrossValidate: folds must be at least 2, was {_folds}.");
         }
 
-        if (!Enum.IsDefined(_augmentation))
+        var augmentation = _augmentation ?? (_head is null or AutoHeadTrainer && _configureHead is null && !_fromCache ? AugmentationPolicy.Auto : AugmentationPolicy.None);
+        if (!Enum.IsDefined(augmentation))
         {
-            errors.Add($"Augment: {_augmentation} is not an augmentation policy; use None, Flip, Standard or Auto.");
+            errors.Add($"Augment: {augmentation} is not an augmentation policy; use None, Flip, Standard or Auto.");
         }
-        else if (_augmentation == AugmentationPolicy.Auto && _head is not null and not AutoHeadTrainer)
+        else if (augmentation == AugmentationPolicy.Auto && ((_head is not null and not AutoHeadTrainer) || _configureHead is not null))
         {
             errors.Add("Augment(Auto) decides by the automatic head's cross-validation, but a head was pinned; pin Flip or Standard instead, or leave the head to the automatic choice.");
         }
@@ -277,6 +289,19 @@ public sealed class TransferPipelineBuilder
             {
                 errors.Add($"The test set has classes not in the training set: {string.Join(", ", unknown)}. Remove them or add training images for them.");
             }
+        }
+
+        // Unset preprocessing: the quantizer's when it was given options, else chosen for these images and this backbone.
+        string? preprocessingReason = null;
+        var backbone = _backbone ?? Backbones.Backbones.Default;
+        if (!_preprocessingSet && _quantization is not null)
+        {
+            _preprocessing = _quantization.Preprocessing;
+        }
+        else if (!_preprocessingSet && _images.Count > 0)
+        {
+            var choice = PreprocessingChoice.For(_images.Entries, backbone.Width, backbone.Height);
+            (_preprocessing, preprocessingReason) = (choice.Preprocessing, choice.Reason);
         }
 
         var featurizerOptions = _featurizerOptions with { Preprocessing = _preprocessing };
@@ -324,7 +349,7 @@ public sealed class TransferPipelineBuilder
                 errors.Add("QuantizeBackbone: QuantizationOptions.Preprocessing differs from the pipeline's (WithPreprocessing); calibrate on the pixels the featurizer sees: set Preprocessing to the pipeline's, or leave it out of both.");
             }
 
-            if ((_backbone ?? Backbones.Backbones.Default) is { IsQuantized: true } quantized)
+            if (backbone is { IsQuantized: true } quantized)
             {
                 errors.Add($"QuantizeBackbone: the backbone \"{quantized.Name}\" is already int8; remove QuantizeBackbone or pass the fp32 backbone.");
             }
@@ -367,10 +392,11 @@ public sealed class TransferPipelineBuilder
         bool byDefault = _test is null && _testFraction is null;
         double fraction = _testFraction ?? (byDefault && _images.Count > CrossValidationImageLimit ? 0.2 : 0);
         int folds = _test is null && (_crossValidate || (byDefault && fraction == 0)) ? _folds : 0;
-        return new TransferPipeline(_images, _backbone ?? Backbones.Backbones.Default, featurizerOptions, head ?? new AutoHeadTrainer(new AutoHeadOptions { Seed = _seed }), _test, fraction, _seed, cache, _fromCache)
+        return new TransferPipeline(_images, backbone, featurizerOptions, head ?? new AutoHeadTrainer(new AutoHeadOptions { Seed = _seed }), _test, fraction, _seed, cache, _fromCache)
         {
             CrossValidationFolds = folds,
-            Augmentation = _augmentation,
+            Augmentation = augmentation,
+            PreprocessingReason = preprocessingReason,
             ReportPath = _reportPath is null ? null : Path.GetFullPath(_reportPath),
             ReportOptions = _reportOptions,
             Quantization = _quantize ? _quantization ?? new QuantizationOptions { Preprocessing = _preprocessing } : null,

@@ -100,8 +100,28 @@ public sealed class AccuracyEstimateTests
         var images = ImageSet.FromEntries([ImageEntry.FromBytes(new byte[] { 1 }, "a", "a1"), ImageEntry.FromBytes(new byte[] { 2 }, "b", "b1")]);
         var pipeline = TransferPipeline.For(images).Build();
         Assert.IsType<AutoHeadTrainer>(pipeline.Head);
-        Assert.Equal((5, 0.0, AugmentationPolicy.None), (pipeline.CrossValidationFolds, pipeline.TestFractionValue, pipeline.Augmentation));
+        Assert.Equal((5, 0.0, AugmentationPolicy.Auto), (pipeline.CrossValidationFolds, pipeline.TestFractionValue, pipeline.Augmentation));
         var holdout = TransferPipeline.For(images).TestFraction(0.2).Build();
         Assert.Equal((0, 0.2), (holdout.CrossValidationFolds, holdout.TestFractionValue));
+    }
+
+    [Fact]
+    public void Build_PinnedHeadOrFromCache_NoAugmentationByDefault()
+    {
+        var images = ImageSet.FromEntries([ImageEntry.FromBytes(new byte[] { 1 }, "a", "a1"), ImageEntry.FromBytes(new byte[] { 2 }, "b", "b1")]);
+        Assert.Equal(AugmentationPolicy.None, TransferPipeline.For(images).TrainHead(new MaximumEntropyHeadTrainer()).Build().Augmentation);
+        Assert.Equal(AugmentationPolicy.None, TransferPipeline.For(images).TrainHead(o => o.Epochs = 2).Build().Augmentation);
+        var cache = Directory.CreateTempSubdirectory("transfer-fromcache-");
+        try
+        {
+            Assert.Equal(AugmentationPolicy.None, TransferPipeline.For(images).FromCache(cache.FullName).Build().Augmentation);
+        }
+        finally
+        {
+            cache.Delete(recursive: true);
+        }
+
+        var error = Assert.Throws<ArgumentException>(() => TransferPipeline.For(images).TrainHead(o => o.Epochs = 2).Augment(AugmentationPolicy.Auto).Build());
+        Assert.Contains("Augment(Auto)", error.Message, StringComparison.Ordinal);
     }
 }

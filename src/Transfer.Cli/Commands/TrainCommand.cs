@@ -20,7 +20,7 @@ internal static class TrainCommand
         var test = new Option<string?>("--test") { Description = "Test images (one sub-folder per class). Without it, --test-fraction of the training images is held out." };
         var testFraction = new Option<double?>("--test-fraction") { Description = "Estimate the accuracy on this fraction held out (then put back: the saved model is trained on every image); 0 for no estimate. Default without --test: 5-fold cross-validation (a 20 % hold-out above 20,000 images)." };
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds of the estimate and of the automatic head choice.", DefaultValueFactory = _ => 5 };
-        var augment = new Option<string>("--augment") { Description = "Augmented views of the training images: none, flip, standard (flip + 2 crop/colour jitters) or auto (used only when cross-validation says they help). Each view is cached.", DefaultValueFactory = _ => "none" };
+        var augment = new Option<string?>("--augment") { Description = "Augmented views of the training images: auto (the mirror image, in training and as a test-time flip, each used only when cross-validation says it helps; the default with --head auto), none (the default with a pinned head), flip, or standard (flip + 2 crop/colour jitters). Each view is cached." };
         var cache = new Option<string?>("--cache") { Description = "Bottleneck cache folder. Default: .bottlenecks inside <folder>." };
         var backbone = new Option<string>("--backbone") { Description = "A built-in backbone name (see 'transfer backbones') or an ONNX file with a descriptor <name>.json beside it.", DefaultValueFactory = _ => Backbones.Backbones.DefaultName };
         var head = new Option<string>("--head") { Description = "Head: auto (chosen by cross-validated log-loss among maximum-entropy heads of several L2 weights and an MLP), lbfgs, sdca, lightgbm, softmax or mlp.", DefaultValueFactory = _ => "auto" };
@@ -29,16 +29,17 @@ internal static class TrainCommand
         var json = new Option<bool>("--json") { Description = "Write the result as JSON (no progress output)." };
         var report = new Option<string?>("--report") { Description = "Write an HTML evaluation report (metrics, confusion matrix, worst mistakes, dataset audit, run manifest) to this file. Needs a test set." };
         var int8 = new Option<bool>("--int8") { Description = "Quantize the backbone to int8 (static QDQ, calibrated on a sample of the training images) before featurizing. Its features are cached apart from fp32 ones." };
+        var resize = new Option<string>("--resize") { Description = "How images are resized to the backbone's input: auto (a centre crop for opaque photos; a stretch for images with transparency, small or elongated images), stretch, crop or pad.", DefaultValueFactory = _ => "auto" };
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Leave out images that cannot be decoded (truncated, not an image...) and list them, instead of stopping at the first one." };
         var command = new Command("train", "Train a classifier on a folder of images (one sub-folder per class) and save it as a model zip.")
         {
-            folder, output, test, testFraction, folds, augment, cache, backbone, head, epochs, seed, json, report, int8, skipBad,
+            folder, output, test, testFraction, folds, augment, resize, cache, backbone, head, epochs, seed, json, report, int8, skipBad,
         };
         command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => RunAsync(
             console,
             new TrainSettings(
                 parse.GetValue(folder)!, parse.GetValue(output)!, parse.GetValue(test), parse.GetValue(testFraction), parse.GetValue(cache),
-                parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(report), parse.GetValue(int8), parse.GetValue(skipBad), parse.GetValue(folds), parse.GetValue(augment)!),
+                parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(report), parse.GetValue(int8), parse.GetValue(skipBad), parse.GetValue(folds), parse.GetValue(augment), parse.GetValue(resize)!),
             ct)));
         return command;
     }
@@ -56,10 +57,18 @@ internal static class TrainCommand
             throw new CliException(ExitCode.Usage, $"--folds must be at least 2, was {s.Folds}.");
         }
 
-        if (!Enum.TryParse<AugmentationPolicy>(s.Augment, ignoreCase: true, out var augmentation) || !Enum.IsDefined(augmentation) || int.TryParse(s.Augment, out _))
+        AugmentationPolicy? augmentation = s.Augment is null ? null
+            : Enum.TryParse<AugmentationPolicy>(s.Augment, ignoreCase: true, out var policy) && Enum.IsDefined(policy) && !int.TryParse(s.Augment, out _) ? policy
+            : throw new CliException(ExitCode.Usage, $"--augment must be none, flip, standard or auto, was \"{s.Augment}\".");
+
+        ResizeMode? resizeMode = s.Resize.ToLowerInvariant() switch
         {
-            throw new CliException(ExitCode.Usage, $"--augment must be none, flip, standard or auto, was \"{s.Augment}\".");
-        }
+            "auto" => null,
+            "stretch" => ResizeMode.Stretch,
+            "crop" => ResizeMode.CenterCrop,
+            "pad" => ResizeMode.Pad,
+            _ => throw new CliException(ExitCode.Usage, $"--resize must be auto, stretch, crop or pad, was \"{s.Resize}\"."),
+        };
 
         if (augmentation == AugmentationPolicy.Auto && !s.Head.Equals("auto", StringComparison.OrdinalIgnoreCase))
         {
@@ -92,7 +101,15 @@ internal static class TrainCommand
             : s.TestFraction is { } fraction ? builder.TestFraction(fraction, s.Seed)
             : images.Count > TransferPipelineBuilder.CrossValidationImageLimit ? builder.TestFraction(0.2, s.Seed)
             : builder.CrossValidate(s.Folds, s.Seed);
-        builder = builder.Augment(augmentation);
+        if (augmentation is { } chosen)
+        {
+            builder = builder.Augment(chosen);
+        }
+        if (resizeMode is { } mode)
+        {
+            builder = builder.WithPreprocessing(ImagePreprocessing.Default with { ResizeMode = mode });
+        }
+
         if (s.Cache is not null)
         {
             builder = builder.CacheBottlenecks(Path.GetFullPath(s.Cache));
@@ -163,7 +180,9 @@ internal static class TrainCommand
                 result.TrainedOnImages,
                 result.HeadSelection?.Candidates.Select(c => new HeadCandidateJson(c.Name, c.LogLoss, c.MicroAccuracy, c.MacroAccuracy, c.Seconds, c.Chosen, c.SkippedReason)).ToList(),
                 result.AugmentedViews,
-                result.TestTimeAugmentation.ToString()));
+                result.TestTimeAugmentation.ToString(),
+                pipeline.FeaturizerOptions.Preprocessing.ResizeMode.ToString(),
+                pipeline.PreprocessingReason));
             return (int)ExitCode.Success;
         }
 
@@ -179,6 +198,11 @@ internal static class TrainCommand
         {
             console.WriteLine($"Head chosen by {selection.Folds}-fold cross-validated log-loss:");
             console.WriteLine(selection.ToTable());
+        }
+
+        if (pipeline.PreprocessingReason is { } why)
+        {
+            console.WriteLine($"Resize: {why} (--resize to choose).");
         }
 
         if (result.AugmentedViews > 0)
@@ -321,5 +345,5 @@ internal static class TrainCommand
     }
 
     private sealed record TrainSettings(
-        string Folder, string Out, string? Test, double? TestFraction, string? Cache, string Backbone, string Head, int? Epochs, int Seed, bool Json, string? Report, bool Int8, bool SkipBadImages, int Folds, string Augment);
+        string Folder, string Out, string? Test, double? TestFraction, string? Cache, string Backbone, string Head, int? Epochs, int Seed, bool Json, string? Report, bool Int8, bool SkipBadImages, int Folds, string? Augment, string Resize);
 }

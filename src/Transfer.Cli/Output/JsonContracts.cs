@@ -60,7 +60,9 @@ internal sealed record TrainJson(
     int TrainedOnImages = 0,
     IReadOnlyList<HeadCandidateJson>? HeadCandidates = null,
     int AugmentedViews = 0,
-    string TestTimeAugmentation = "None");
+    string TestTimeAugmentation = "None",
+    string Resize = "Stretch",
+    string? ResizeReason = null);
 
 /// <summary>How the accuracy was estimated (<c>method</c>: <c>test</c>, <c>cv</c> or <c>holdout</c>) and the figures.</summary>
 internal sealed record EstimateJson(string Method, int Images, double MicroAccuracy, double MacroAccuracy, int? Folds, double? StandardDeviation)

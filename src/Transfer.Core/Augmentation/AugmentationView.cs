@@ -100,10 +100,10 @@ public sealed record AugmentationView
 
     /// <summary>
     /// Expands a policy to its views (besides the images as they are): <see cref="AugmentationPolicy.None"/> to none,
-    /// <see cref="AugmentationPolicy.Flip"/> to [<see cref="HorizontalFlip"/>], <see cref="AugmentationPolicy.Standard"/>
-    /// and <see cref="AugmentationPolicy.Auto"/> to [<see cref="HorizontalFlip"/>, <c>Jitter(1, flip: false)</c>,
-    /// <c>Jitter(2, flip: true)</c>]. For <see cref="AugmentationPolicy.Auto"/> these are the candidates: flipping is never
-    /// forced, the pipeline also compares without the mirrored views.
+    /// <see cref="AugmentationPolicy.Flip"/> and <see cref="AugmentationPolicy.Auto"/> to [<see cref="HorizontalFlip"/>]
+    /// (for <see cref="AugmentationPolicy.Auto"/> a candidate: flipping is never forced, the pipeline also compares without
+    /// it), <see cref="AugmentationPolicy.Standard"/> to [<see cref="HorizontalFlip"/>, <c>Jitter(1, flip: false)</c>,
+    /// <c>Jitter(2, flip: true)</c>].
     /// </summary>
     /// <param name="policy">The policy.</param>
     /// <returns>The views, in a fixed order.</returns>
@@ -111,8 +111,8 @@ public sealed record AugmentationView
     public static IReadOnlyList<AugmentationView> ForPolicy(AugmentationPolicy policy) => policy switch
     {
         AugmentationPolicy.None => [],
-        AugmentationPolicy.Flip => [HorizontalFlip],
-        AugmentationPolicy.Standard or AugmentationPolicy.Auto => [HorizontalFlip, Jitter(1, flip: false), Jitter(2, flip: true)],
+        AugmentationPolicy.Flip or AugmentationPolicy.Auto => [HorizontalFlip],
+        AugmentationPolicy.Standard => [HorizontalFlip, Jitter(1, flip: false), Jitter(2, flip: true)],
         _ => throw new ArgumentOutOfRangeException(nameof(policy), policy, $"Parameter \"policy\" must be one of None, Flip, Standard, Auto, was {(int)policy}."),
     };
 
