@@ -20,11 +20,9 @@ public sealed class CliData : IAsyncLifetime
 
     public string TrainOutput { get; private set; } = string.Empty;
 
-    public static string RepoRoot { get; } = FindRoot();
-
     public async Task InitializeAsync()
     {
-        string data = Path.Combine(RepoRoot, "samples", "QuickStart", "data");
+        string data = RepositoryFiles.Combine("samples", "QuickStart", "data");
         foreach (string c in Classes)
         {
             CopyFirst(Path.Combine(data, "train", c), Path.Combine(Train, c), 6);
@@ -72,17 +70,6 @@ public sealed class CliData : IAsyncLifetime
         {
             File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
         }
-    }
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Transfer.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException($"Transfer.sln not found above {AppContext.BaseDirectory}.");
     }
 }
 

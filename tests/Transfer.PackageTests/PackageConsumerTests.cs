@@ -98,7 +98,7 @@ public sealed class PackageConsumerTests(PackageFeed feed) : IClassFixture<Packa
         File.WriteAllText(Path.Combine(app, "app.csproj"), ConsumerProject.Replace("{VERSION}", PackageFeed.Version, StringComparison.Ordinal));
         File.WriteAllText(Path.Combine(app, "Program.cs"), ConsumerProgram);
         string train = Path.Combine(feed.Root, "images");
-        string data = Path.Combine(PackageFeed.RepoRoot, "samples", "QuickStart", "data");
+        string data = RepositoryFiles.Combine("samples", "QuickStart", "data");
         var probes = new List<(string Path, string Label)>();
         foreach (string c in Classes)
         {

@@ -25,8 +25,6 @@ public sealed class PackageFeed : IAsyncLifetime
 
     public string Feed => Path.Combine(Root, "feed");
 
-    public static string RepoRoot { get; } = FindRoot();
-
     public static TimeSpan StepTimeout { get; } = TimeSpan.FromMinutes(8);
 
     public async Task InitializeAsync()
@@ -35,7 +33,7 @@ public sealed class PackageFeed : IAsyncLifetime
         foreach (string project in Projects)
         {
             (await DotNet.RunAsync(
-                RepoRoot,
+                RepositoryFiles.Root,
                 ["pack", Path.Combine("src", project, project + ".csproj"), "--no-build", "--no-restore", "-c", Configuration, "-o", Feed, "-p:PackageVersion=" + Version],
                 StepTimeout).ConfigureAwait(false)).EnsureSuccess();
         }
@@ -72,7 +70,7 @@ public sealed class PackageFeed : IAsyncLifetime
     /// <summary>The enabled package sources of this machine, as 'dotnet nuget list source' reports them for the repository.</summary>
     private static async Task<List<string>> MachineSourcesAsync()
     {
-        var run = await DotNet.RunAsync(RepoRoot, ["nuget", "list", "source", "--format", "Short"], TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+        var run = await DotNet.RunAsync(RepositoryFiles.Root, ["nuget", "list", "source", "--format", "Short"], TimeSpan.FromMinutes(2)).ConfigureAwait(false);
         run.EnsureSuccess();
         var sources = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(l => l.StartsWith("E ", StringComparison.Ordinal))
@@ -80,16 +78,5 @@ public sealed class PackageFeed : IAsyncLifetime
             .ToList();
         Assert.True(sources.Count > 0, "No enabled package source: " + run);
         return sources;
-    }
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Transfer.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException($"Transfer.sln not found above {AppContext.BaseDirectory}.");
     }
 }

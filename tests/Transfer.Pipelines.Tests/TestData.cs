@@ -5,11 +5,9 @@ namespace Transfer.Pipelines.Tests;
 /// <summary>The embedded QuickStart images (real Fashion-MNIST PNGs), found from the test's folder upwards, and small subsets of them.</summary>
 internal static class TestData
 {
-    public static string RepoRoot { get; } = FindRoot();
+    public static string QuickStartTrain => RepositoryFiles.QuickStartTrain;
 
-    public static string QuickStartTrain => Path.Combine(RepoRoot, "samples", "QuickStart", "data", "train");
-
-    public static string QuickStartTest => Path.Combine(RepoRoot, "samples", "QuickStart", "data", "test");
+    public static string QuickStartTest => RepositoryFiles.QuickStartTest;
 
     /// <summary>Three easily told apart classes, so a few images per class train a head well above chance.</summary>
     public static readonly string[] Classes = ["Bag", "Sneaker", "Trouser"];
@@ -23,17 +21,6 @@ internal static class TestData
 
     /// <summary>A temporary folder deleted on dispose.</summary>
     public static TempFolder Temp() => new();
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Transfer.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException($"Transfer.sln not found above {AppContext.BaseDirectory}.");
-    }
 
     internal sealed class TempFolder : IDisposable
     {

@@ -8,11 +8,9 @@ namespace Transfer.ReliabilityTests;
 /// <summary>The embedded QuickStart images (found from the test's folder upwards) and small sets made from them.</summary>
 internal static class TestData
 {
-    public static string RepoRoot { get; } = FindRoot();
+    public static string QuickStartTrain => RepositoryFiles.QuickStartTrain;
 
-    public static string QuickStartTrain => Path.Combine(RepoRoot, "samples", "QuickStart", "data", "train");
-
-    public static string QuickStartTest => Path.Combine(RepoRoot, "samples", "QuickStart", "data", "test");
+    public static string QuickStartTest => RepositoryFiles.QuickStartTest;
 
     /// <summary>The first <paramref name="perClass"/> training PNGs of each class, in file-name order.</summary>
     public static IReadOnlyList<string> Images(string split, string label, int perClass) =>
@@ -42,17 +40,6 @@ internal static class TestData
         var head = new MlNetHeadTrainer();
         var trained = head.Train(features.Features, null, features.Classes, cancellationToken);
         return TransferModel.Create(featurizer, trained, head.Describe());
-    }
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Transfer.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException($"Transfer.sln not found above {AppContext.BaseDirectory}.");
     }
 }
 

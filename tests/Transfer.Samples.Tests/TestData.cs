@@ -3,11 +3,9 @@ namespace Transfer.Samples.Tests;
 /// <summary>Where the repository, the embedded QuickStart images and the built samples are, found from the test's folder.</summary>
 internal static class TestData
 {
-    public static string RepoRoot { get; } = FindRoot();
+    public static string QuickStartTrain => RepositoryFiles.QuickStartTrain;
 
-    public static string QuickStartTrain => Path.Combine(RepoRoot, "samples", "QuickStart", "data", "train");
-
-    public static string QuickStartTest => Path.Combine(RepoRoot, "samples", "QuickStart", "data", "test");
+    public static string QuickStartTest => RepositoryFiles.QuickStartTest;
 
     /// <summary>Where test artifacts (screenshots) go: $TRANSFER_ARTIFACTS, or a temp folder.</summary>
     public static string ArtifactsDirectory
@@ -28,7 +26,7 @@ internal static class TestData
         var frameworkDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string framework = frameworkDir.Name;
         string configuration = frameworkDir.Parent!.Name;
-        string dll = Path.Combine(RepoRoot, "samples", name, "bin", configuration, framework, name + ".dll");
+        string dll = RepositoryFiles.Combine("samples", name, "bin", configuration, framework, name + ".dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"Sample {name} is not built at {dll}; build tests/Transfer.Samples.Tests (it references the samples).", dll);
     }
 
@@ -45,15 +43,4 @@ internal static class TestData
         Directory.GetDirectories(root).Order(StringComparer.Ordinal)
             .SelectMany(d => Directory.GetFiles(d, "*.png").Order(StringComparer.Ordinal).Take(perClass).Select(f => (System.IO.Path.GetFileName(d), f)))
             .ToList();
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Transfer.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException($"Transfer.sln not found above {AppContext.BaseDirectory}.");
-    }
 }

@@ -7,7 +7,7 @@ namespace Transfer.Testing.Tests;
 
 /// <summary>
 /// Packs Transfer.Core, Transfer.Pipelines and Transfer.Testing into a local folder feed and builds and runs a fresh
-/// xunit project against them with package references only. Its one test is the README example (ReadmeExample.cs),
+/// xunit project against them with package references only. Its one test is the example of docs/TESTING.md (TestingDocExample.cs),
 /// so a user who pastes it into a new project gets what this test got.
 /// </summary>
 public sealed class PackageTests(ITestOutputHelper output)
@@ -16,7 +16,7 @@ public sealed class PackageTests(ITestOutputHelper output)
 
     [Fact]
     [Trait("Category", "Package")]
-    public void FreshXunitProject_AgainstPackedPackages_BuildsAndPassesTheReadmeExample()
+    public void FreshXunitProject_AgainstPackedPackages_BuildsAndPassesTheTestingDocExample()
     {
         string work = Directory.CreateTempSubdirectory("transfer-testing-pack-").FullName;
         // A version no earlier run used, so restore cannot take a stale copy from the global packages folder.
@@ -61,7 +61,7 @@ public sealed class PackageTests(ITestOutputHelper output)
                   </ItemGroup>
                 </Project>
                 """);
-            File.Copy(RepositoryFiles.Combine("tests", "Transfer.Testing.Tests", "ReadmeExample.cs"), Path.Combine(app, "ReadmeExample.cs"));
+            File.Copy(RepositoryFiles.Combine("tests", "Transfer.Testing.Tests", "TestingDocExample.cs"), Path.Combine(app, "TestingDocExample.cs"));
 
             string results = Path.Combine(app, "results");
             string log = Run("dotnet", ["test", Path.Combine(app, "MyApp.Tests.csproj"), "-nologo", "--logger", "trx;LogFileName=result.trx", "--results-directory", results], app, TimeSpan.FromMinutes(8));
@@ -69,7 +69,7 @@ public sealed class PackageTests(ITestOutputHelper output)
             XNamespace ns = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
             var counters = trx.Descendants(ns + "Counters").Single();
             var outcome = trx.Descendants(ns + "UnitTestResult").Select(r => $"{(string?)r.Attribute("testName")}: {(string?)r.Attribute("outcome")}").ToList();
-            Assert.True((string?)counters.Attribute("total") == "1" && (string?)counters.Attribute("passed") == "1", $"Expected the README example to be the one test and to pass; results: {string.Join("; ", outcome)}.{Environment.NewLine}{log}");
+            Assert.True((string?)counters.Attribute("total") == "1" && (string?)counters.Attribute("passed") == "1", $"Expected the docs/TESTING.md example to be the one test and to pass; results: {string.Join("; ", outcome)}.{Environment.NewLine}{log}");
             Assert.Contains("Pipeline_OnSyntheticShapes_LearnsThemAndReloadsTheSame: Passed", outcome.Single(), StringComparison.Ordinal);
             // No project reference crept in: the app was compiled against the packed assemblies.
             string assets = File.ReadAllText(Path.Combine(app, "obj", "project.assets.json"));
