@@ -16,7 +16,8 @@ var train = ImageSet.FromDirectory(Path.Combine(data, "train"));
 var test = ImageSet.FromDirectory(Path.Combine(data, "test"));
 Console.WriteLine($"Train: {train.Count} images, test: {test.Count}, classes: {string.Join(", ", train.Classes)}");
 
-// 2. Pipeline: ResNet18 features (batched ONNX Runtime) → L-BFGS maximum-entropy head → evaluation.
+// 2. Pipeline: ResNet18 features (batched ONNX Runtime; the mirrored images too, kept only when cross-validation says they
+//    help) → the head chosen by cross-validated log-loss → evaluation on the test images.
 var progress = new Progress<PipelineProgress>(p =>
 {
     if (p.Featurization is { } f && (f.Completed == f.Total || f.Completed % 100 < 8))

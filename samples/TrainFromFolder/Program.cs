@@ -1,17 +1,17 @@
 // TrainFromFolder: train an image classifier on any folder with one sub-folder of images per class, with progress bars;
 // write the model zip and its metrics (JSON file + console table).
 //   dotnet run --project samples/TrainFromFolder -- <folder> [--out model.zip] [--metrics model.metrics.json]
-//       [--test <folder> | --test-fraction 0.2] [--head lbfgs|sdca|lightgbm|softmax|mlp] [--cache <dir> | --no-cache] [--seed 42]
+//       [--test <folder> | --test-fraction F] [--head auto|lbfgs|sdca|lightgbm|softmax|mlp] [--cache <dir> | --no-cache] [--seed 42]
+// Without --test or --test-fraction the accuracy is estimated by 5-fold cross-validation and the model is trained on every image.
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
-using Transfer.Backbones;
 using Transfer.Heads;
 using Transfer.Heads.Neural;
 using Transfer.Images;
 using Transfer.Pipelines;
 
-const string Usage = "Usage: TrainFromFolder <folder> [--out model.zip] [--metrics file.json] [--test <folder> | --test-fraction 0.2] [--head lbfgs|sdca|lightgbm|softmax|mlp] [--cache <dir> | --no-cache] [--seed 42]";
+const string Usage = "Usage: TrainFromFolder <folder> [--out model.zip] [--metrics file.json] [--test <folder> | --test-fraction F] [--head auto|lbfgs|sdca|lightgbm|softmax|mlp] [--cache <dir> | --no-cache] [--seed 42]";
 
 // 1. Arguments: a folder of class sub-folders, and options with defaults.
 var options = TrainArguments.Parse(args, out string? usageError);
@@ -36,14 +36,16 @@ try
     var test = options.TestFolder is null ? null : ImageSet.FromDirectory(options.TestFolder);
     Console.WriteLine($"{images.Count} images in {images.Classes.Count} classes from {images.Root}: {string.Join(", ", images.Classes)}");
 
-    // 3. Pipeline: ResNet18 features (cached by image content) → the chosen head → evaluation on held-out images.
-    var builder = TransferPipeline.For(images).WithBackbone(Backbones.ResNet18).TrainHead(options.CreateHead());
-    builder = test is null ? builder.TestFraction(options.TestFraction, options.Seed) : builder.TestOn(test);
+    // 3. Pipeline: the default backbone's features (cached by image content) → the head (chosen by cross-validation unless
+    //    --head pins one) → the accuracy on --test, on a --test-fraction hold-out, or by 5-fold cross-validation.
+    var builder = TransferPipeline.For(images);
+    builder = options.CreateHead() is { } head ? builder.TrainHead(head) : builder;
+    builder = test is not null ? builder.TestOn(test) : options.TestFraction is { } fraction ? builder.TestFraction(fraction, options.Seed) : builder.CrossValidate(seed: options.Seed);
     builder = options.NoCache ? builder.WithoutBottleneckCache() : options.Cache is null ? builder : builder.CacheBottlenecks(options.Cache);
     var pipeline = builder.Build();
 
     // 4. Run with progress bars: one per featurized set, one for the head.
-    bool evaluates = test is not null || options.TestFraction > 0;
+    bool evaluates = test is not null || options.TestFraction is not 0;
     TransferResult result = null!;
     await AnsiConsole.Progress()
         .AutoClear(false)
@@ -137,9 +139,9 @@ internal sealed class TrainArguments
 
     public string? TestFolder { get; private set; }
 
-    public double TestFraction { get; private set; } = 0.2;
+    public double? TestFraction { get; private set; }
 
-    public string Head { get; private set; } = "lbfgs";
+    public string Head { get; private set; } = "auto";
 
     public string? Cache { get; private set; }
 
@@ -192,9 +194,9 @@ internal sealed class TrainArguments
                 case "--metrics": result.Metrics = value; break;
                 case "--test": result.TestFolder = value; break;
                 case "--cache": result.Cache = value; break;
-                case "--head" when value is "lbfgs" or "sdca" or "lightgbm" or "softmax" or "mlp": result.Head = value; break;
+                case "--head" when value is "auto" or "lbfgs" or "sdca" or "lightgbm" or "softmax" or "mlp": result.Head = value; break;
                 case "--head":
-                    error = $"Option --head must be lbfgs, sdca, lightgbm, softmax or mlp, was \"{value}\".";
+                    error = $"Option --head must be auto, lbfgs, sdca, lightgbm, softmax or mlp, was \"{value}\".";
                     return null;
                 case "--test-fraction" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double f) && f is >= 0 and < 1:
                     result.TestFraction = f;
@@ -224,14 +226,15 @@ internal sealed class TrainArguments
         return result;
     }
 
-    /// <summary>The head trainer named by --head.</summary>
-    public HeadTrainer CreateHead() => Head switch
+    /// <summary>The head trainer named by --head, or null for auto (the pipeline's default: chosen by cross-validation).</summary>
+    public HeadTrainer? CreateHead() => Head switch
     {
+        "auto" => null,
         "sdca" => new MlNetHeadTrainer(new MlNetHeadOptions { Trainer = MlNetTrainerKind.SdcaMaximumEntropy }, Seed),
         "lightgbm" => new MlNetHeadTrainer(new MlNetHeadOptions { Trainer = MlNetTrainerKind.LightGbm }, Seed),
         "softmax" => new NeuralHeadTrainer(new SoftmaxHead()),
         "mlp" => new NeuralHeadTrainer(new MlpHead()),
-        _ => new MlNetHeadTrainer(seed: Seed),
+        _ => new MaximumEntropyHeadTrainer(),
     };
 }
 
