@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Transfer.Heads.MaximumEntropy;
 
 namespace Transfer.Heads;
 

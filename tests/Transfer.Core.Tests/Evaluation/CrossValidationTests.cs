@@ -1,4 +1,4 @@
-using Transfer.Core.Tests.Heads;
+using Transfer.Core.Tests.Heads.MlNet;
 using Transfer.Evaluation;
 using Transfer.Featurization;
 using Transfer.Heads;

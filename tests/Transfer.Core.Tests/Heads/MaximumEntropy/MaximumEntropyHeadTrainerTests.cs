@@ -1,12 +1,13 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
+using Transfer.Core.Tests.Heads.MlNet;
 using Transfer.Evaluation;
 using Transfer.Featurization;
 using Transfer.Heads;
 using Transfer.Heads.MaximumEntropy;
 
-namespace Transfer.Core.Tests.Heads;
+namespace Transfer.Core.Tests.Heads.MaximumEntropy;
 
 public sealed class MaximumEntropyHeadTrainerTests
 {

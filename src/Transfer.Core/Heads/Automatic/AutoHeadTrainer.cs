@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Transfer.Evaluation;
 using Transfer.Featurization;
+using Transfer.Heads.MaximumEntropy;
 using Transfer.Heads.Neural;
 
 namespace Transfer.Heads;

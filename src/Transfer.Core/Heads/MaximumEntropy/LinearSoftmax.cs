@@ -3,7 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 
-namespace Transfer.Heads;
+namespace Transfer.Heads.MaximumEntropy;
 
 /// <summary>
 /// In-process scoring of an ML.NET maximum-entropy head (<c>softmax(W·x + b)</c>) from its public weights, so the

@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
 
-namespace Transfer.Heads;
+namespace Transfer.Heads.MaximumEntropy;
 
 /// <summary>
 /// Builds the transformer chain ML.NET's <c>LbfgsMaximumEntropy(...).Append(MapKeyToValue("PredictedLabel"))</c> fits —

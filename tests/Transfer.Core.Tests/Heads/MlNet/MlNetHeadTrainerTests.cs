@@ -4,7 +4,7 @@ using Transfer.Evaluation;
 using Transfer.Featurization;
 using Transfer.Heads;
 
-namespace Transfer.Core.Tests.Heads;
+namespace Transfer.Core.Tests.Heads.MlNet;
 
 public sealed class MlNetHeadTrainerTests
 {

@@ -1,8 +1,10 @@
+using Transfer.Core.Tests.Heads.MaximumEntropy;
+using Transfer.Core.Tests.Heads.MlNet;
 using Transfer.Evaluation;
 using Transfer.Featurization;
 using Transfer.Heads;
 
-namespace Transfer.Core.Tests.Heads;
+namespace Transfer.Core.Tests.Heads.Automatic;
 
 public sealed class AutoHeadTrainerTests
 {

@@ -1,6 +1,7 @@
 using Microsoft.ML;
+using Transfer.Heads.MaximumEntropy;
 
-namespace Transfer.Heads;
+namespace Transfer.Heads.Neural;
 
 /// <summary>
 /// Builds ML.NET's own maximum-entropy prediction transformer with identity weights and zero bias over a column of

@@ -1,10 +1,11 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Transfer.Core.Tests.Heads.MlNet;
 using Transfer.Featurization;
 using Transfer.Heads;
 using Transfer.Heads.Neural;
 
-namespace Transfer.Core.Tests.Heads;
+namespace Transfer.Core.Tests.Heads.Neural;
 
 public sealed class NeuralHeadTrainerTests
 {
