@@ -5,8 +5,8 @@ using Transfer.Featurization;
 namespace Transfer.Heads.Neural;
 
 /// <summary>
-/// A classification head trained with mini-batch gradient descent on bottleneck features: the base of
-/// <see cref="SoftmaxHead"/> and <see cref="MlpHead"/>.
+/// The shape and options of a classification head trained with mini-batch gradient descent on bottleneck features: the
+/// base of <see cref="SoftmaxHead"/> and <see cref="MlpHead"/>. Train one with <see cref="NeuralHeadTrainer"/>.
 /// </summary>
 public abstract class NeuralHead
 {
@@ -23,8 +23,8 @@ public abstract class NeuralHead
     private protected bool RequiresHiddenLayers { get; }
 
     /// <summary>
-    /// Trains the head. Validation data is <paramref name="validation"/> when given, otherwise a stratified, seeded
-    /// <see cref="NeuralHeadOptions.ValidationFraction"/> of <paramref name="train"/>.
+    /// Trains the head with class names <c>"0"</c>, <c>"1"</c>, …; kept for callers written before
+    /// <see cref="NeuralHeadTrainer"/> became the one way to train a neural head, and trains exactly as it does.
     /// </summary>
     /// <param name="train">Training features and labels; at least 2 classes.</param>
     /// <param name="validation">Validation features and labels with the same dimension and class count, or <see langword="null"/>.</param>
@@ -34,7 +34,29 @@ public abstract class NeuralHead
     /// <exception cref="ArgumentNullException"><paramref name="train"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The options or the data are invalid, or there is no validation data and <see cref="NeuralHeadOptions.AllowNoValidation"/> is not set; the message lists every failure.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    [Obsolete("Use new NeuralHeadTrainer(head, progress).Train(train, validation, classes, cancellationToken), the one way to train a head; it returns the same TrainedNeuralHead, with your class names.")]
     public TrainedNeuralHead Train(FeatureMatrix train, FeatureMatrix? validation = null, IProgress<EpochMetrics>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        string[] classes = [.. Enumerable.Range(0, train.ClassCount).Select(c => c.ToString(CultureInfo.InvariantCulture))];
+        return Fit(train, validation, classes, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Trains the head (<see cref="NeuralHeadTrainer.Train"/> calls this after its checks). Validation data is
+    /// <paramref name="validation"/> when given, otherwise a stratified, seeded <see cref="NeuralHeadOptions.ValidationFraction"/>
+    /// of <paramref name="train"/>.
+    /// </summary>
+    /// <param name="train">Training features and labels; at least 2 classes.</param>
+    /// <param name="validation">Validation features and labels with the same dimension and class count, or <see langword="null"/>.</param>
+    /// <param name="classes">Class names in class-index order.</param>
+    /// <param name="progress">Receives each epoch's metrics, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops training between mini-batches.</param>
+    /// <returns>The trained head, holding the best epoch's weights when early stopping restores them.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="train"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The options or the data are invalid, or there is no validation data and <see cref="NeuralHeadOptions.AllowNoValidation"/> is not set; the message lists every failure.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    internal TrainedNeuralHead Fit(FeatureMatrix train, FeatureMatrix? validation, IReadOnlyList<string> classes, IProgress<EpochMetrics>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(train);
         NeuralHeadOptions o = Options;
@@ -82,8 +104,11 @@ public abstract class NeuralHead
         }
 
         float[]? classWeights = ClassWeights(o, trainPart);
-        return Run(trainPart, validationPart, classWeights, progress, cancellationToken);
+        return Run(trainPart, validationPart, classWeights, classes, progress, cancellationToken);
     }
+
+    /// <summary>Gets the short name reports and the run manifest use (<c>softmax</c> or <c>mlp</c>).</summary>
+    internal abstract string Name { get; }
 
     /// <summary>Returns the layer widths, input first and classes last.</summary>
     /// <param name="dimension">The feature dimension.</param>
@@ -137,7 +162,7 @@ public abstract class NeuralHead
         return weights;
     }
 
-    private TrainedNeuralHead Run(FeatureMatrix train, FeatureMatrix? validation, float[]? classWeights, IProgress<EpochMetrics>? progress, CancellationToken cancellationToken)
+    private TrainedNeuralHead Run(FeatureMatrix train, FeatureMatrix? validation, float[]? classWeights, IReadOnlyList<string> classes, IProgress<EpochMetrics>? progress, CancellationToken cancellationToken)
     {
         NeuralHeadOptions o = Options;
         int[] sizes = LayerSizes(train.Dimension, train.ClassCount);
@@ -229,6 +254,6 @@ public abstract class NeuralHead
         }
 
         var history = new TrainingHistory(epochs, keptEpoch, stoppedEarly);
-        return new TrainedNeuralHead(sizes, session.FoldedParameters(final), history);
+        return new TrainedNeuralHead(sizes, session.FoldedParameters(final), history, classes, Name);
     }
 }

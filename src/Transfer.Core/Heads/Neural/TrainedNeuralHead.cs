@@ -1,24 +1,32 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Onnx;
 using Transfer.Featurization;
 
 namespace Transfer.Heads.Neural;
 
 /// <summary>
-/// A trained softmax or MLP head: predicts class probabilities from raw bottleneck features, and appends itself to an
-/// ONNX graph so that a saved model scores with no Transfer code. Immutable and safe to use from several threads.
+/// A trained softmax or MLP head, as <see cref="NeuralHeadTrainer"/> returns it: predicts class probabilities from raw
+/// bottleneck features, and appends itself to an ONNX graph so that a saved model scores with no Transfer code (inside a
+/// saved model it runs as ONNX nodes followed by ML.NET's own maximum-entropy scorer). Immutable and safe to use from
+/// several threads.
 /// </summary>
-public sealed class TrainedNeuralHead
+public sealed class TrainedNeuralHead : TrainedHead
 {
     private readonly DenseNetwork network;
+    private readonly Lazy<ITransformer> scoringTransformer;
 
-    internal TrainedNeuralHead(int[] sizes, float[] parameters, TrainingHistory history)
+    internal TrainedNeuralHead(int[] sizes, float[] parameters, TrainingHistory history, IReadOnlyList<string> classes, string trainerName)
+        : base(classes, sizes[0])
     {
         network = new DenseNetwork(sizes, parameters);
         History = history;
         HiddenLayers = sizes[1..^1];
+        TrainerName = trainerName;
+        scoringTransformer = new Lazy<ITransformer>(BuildScoringTransformer);
     }
 
     /// <summary>Gets the length of the feature vectors the head takes.</summary>
@@ -31,13 +39,23 @@ public sealed class TrainedNeuralHead
     public IReadOnlyList<int> HiddenLayers { get; }
 
     /// <summary>Gets the metrics of every epoch trained.</summary>
-    public TrainingHistory History { get; }
+    public override TrainingHistory History { get; }
+
+    /// <inheritdoc/>
+    public override string TrainerName { get; }
 
     /// <summary>Gets the number (from 1) of the epoch whose weights the head holds.</summary>
     public int BestEpoch => History.BestEpoch;
 
     /// <summary>Gets the parameters, layer by layer: weights [outputs, inputs] row-major, then biases; standardisation is already folded in.</summary>
     internal DenseNetwork Network => network;
+
+    /// <inheritdoc/>
+    internal override ITransformer ScoringTransformer => scoringTransformer.Value;
+
+    /// <inheritdoc/>
+    public override void PredictProbabilities(ReadOnlySpan<float> features, int count, Span<float> probabilities) =>
+        PredictBatch(features[..(count * FeatureLength)], probabilities[..(count * Classes.Count)]);
 
     /// <summary>Computes the class probabilities of one feature vector.</summary>
     /// <param name="features">The raw features, <see cref="FeatureDimension"/> long.</param>
@@ -210,5 +228,31 @@ public sealed class TrainedNeuralHead
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values)) };
         tensor.Dims.Add(dims);
         return tensor;
+    }
+
+    private TransformerChain<ITransformer> BuildScoringTransformer()
+    {
+        var ml = new MLContext(0);
+        string path = Path.Combine(Path.GetTempPath(), $"transfer-head-{Guid.NewGuid():N}.onnx");
+        File.WriteAllBytes(path, NeuralHeadTrainer.BuildScoringGraph(this).ToByteArray());
+        // ML.NET reads the file again when the model is saved, so it lives until the process ends.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(path);
+        var empty = FeatureDataView.CreateUnlabelled(ml, Array.Empty<float>(), 0, FeatureLength);
+        var onnx = ml.Transforms.ApplyOnnxModel([NeuralHeadTrainer.LogProbabilitiesColumn], ["Features"], path).Fit(empty);
+
+        // softmax(log p) = p: ML.NET's own maximum-entropy scorer turns the log-probabilities into Score and PredictedLabel.
+        var scorer = IdentitySoftmaxModel.Create(ml, NeuralHeadTrainer.LogProbabilitiesColumn, Classes);
+        return new TransformerChain<ITransformer>(onnx, scorer);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
     }
 }

@@ -66,11 +66,11 @@ public class FashionMnistHeadTests(ITestOutputHelper output)
         FeatureMatrix test = FashionMnist.Load("t10k", 2000);
 
         var softmaxOptions = new NeuralHeadOptions { Epochs = 12, Seed = 1 };
-        TrainedNeuralHead softmax = new SoftmaxHead(softmaxOptions).Train(train);
+        TrainedNeuralHead softmax = new SoftmaxHead(softmaxOptions).TrainedOn(train);
         double softmaxAccuracy = SyntheticFeatures.Accuracy(softmax, test);
 
         var mlpOptions = new NeuralHeadOptions { Epochs = 10, Seed = 1, HiddenLayers = [128], Schedule = new CosineDecaySchedule() };
-        TrainedNeuralHead mlp = new MlpHead(mlpOptions).Train(train);
+        TrainedNeuralHead mlp = new MlpHead(mlpOptions).TrainedOn(train);
         double mlpAccuracy = SyntheticFeatures.Accuracy(mlp, test);
 
         output.WriteLine($"Fashion-MNIST raw pixels, 5,000 train / 2,000 test: softmax {softmaxAccuracy:F4} (best epoch {softmax.BestEpoch}/{softmax.History.Epochs.Count}), MLP [128] {mlpAccuracy:F4} (best epoch {mlp.BestEpoch}/{mlp.History.Epochs.Count})");

@@ -25,7 +25,7 @@ public class LearningRateFinderTests
 
         options.LearningRate = result.SuggestedRate;
         options.Epochs = 3;
-        TrainedNeuralHead trained = head.Train(Train);
+        TrainedNeuralHead trained = head.TrainedOn(Train);
         Assert.True(trained.History.Epochs[^1].ValidationAccuracy > 0.9, trained.History.Epochs[^1].ToString());
     }
 

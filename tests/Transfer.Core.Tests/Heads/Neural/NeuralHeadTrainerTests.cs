@@ -58,6 +58,39 @@ public sealed class NeuralHeadTrainerTests
         }
     }
 
+    [Fact]
+    public void Train_ReturnsTheTrainedNeuralHead_WithClassNamesHistoryAndTrainerName()
+    {
+        var train = MlNetHeadTrainerTests.Blobs(40, 12, 1);
+        var trainer = new NeuralHeadTrainer(new MlpHead(new NeuralHeadOptions { Epochs = 3, Seed = 3, HiddenLayers = [8] }));
+
+        TrainedNeuralHead trained = trainer.Train(train, null, Classes);
+
+        Assert.Equal(Classes, trained.Classes);
+        Assert.Equal("mlp", trained.TrainerName);
+        Assert.Equal(new[] { 8 }, trained.HiddenLayers);
+        Assert.Equal(12, trained.FeatureLength);
+        Assert.Same(trained.History, ((TrainedHead)trained).History);
+        Assert.Equal(3, trained.History.Epochs.Count);
+        Assert.Equal(trained.Predict(train), trained.PredictProbabilities(train));
+    }
+
+    [Fact]
+    public void ObsoleteNeuralHeadTrain_ForwardsToTheTrainer_SameWeightsAndIndexClassNames()
+    {
+        var train = MlNetHeadTrainerTests.Blobs(40, 12, 1);
+        var options = new NeuralHeadOptions { Epochs = 3, Seed = 3 };
+        TrainedNeuralHead viaTrainer = new NeuralHeadTrainer(new SoftmaxHead(options)).Train(train, null, Classes);
+
+#pragma warning disable CS0618 // The forwarder under test is obsolete on purpose.
+        TrainedNeuralHead viaHead = new SoftmaxHead(options).Train(train);
+#pragma warning restore CS0618
+
+        Assert.Equal(viaTrainer.Network.Parameters, viaHead.Network.Parameters);
+        Assert.Equal(new[] { "0", "1", "2" }, viaHead.Classes);
+        Assert.Equal("softmax", viaHead.TrainerName);
+    }
+
     private static float TensorMax(ReadOnlySpan<float> values)
     {
         float max = values[0];

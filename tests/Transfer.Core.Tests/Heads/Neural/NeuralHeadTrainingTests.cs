@@ -13,7 +13,7 @@ public class NeuralHeadTrainingTests
     [Fact]
     public void SoftmaxHead_Blobs_LearnsAndBeatsChance()
     {
-        TrainedNeuralHead trained = new SoftmaxHead(Quick()).Train(Train);
+        TrainedNeuralHead trained = new SoftmaxHead(Quick()).TrainedOn(Train);
         double accuracy = SyntheticFeatures.Accuracy(trained, Test);
         Assert.True(accuracy > 0.9, $"held-out accuracy {accuracy}; history:\n{trained.History.ToCsv()}");
         Assert.Empty(trained.HiddenLayers);
@@ -26,8 +26,8 @@ public class NeuralHeadTrainingTests
     {
         FeatureMatrix rings = SyntheticFeatures.Rings(1500, 3, seed: 1);
         var options = new NeuralHeadOptions { Epochs = 40, HiddenLayers = [32], Dropout = 0, LearningRate = 0.01, Seed = 2 };
-        double mlp = SyntheticFeatures.Accuracy(new MlpHead(options).Train(rings), rings);
-        double softmax = SyntheticFeatures.Accuracy(new SoftmaxHead(options).Train(rings), rings);
+        double mlp = SyntheticFeatures.Accuracy(new MlpHead(options).TrainedOn(rings), rings);
+        double softmax = SyntheticFeatures.Accuracy(new SoftmaxHead(options).TrainedOn(rings), rings);
         Assert.True(mlp > 0.9, $"MLP accuracy {mlp}");
         Assert.True(softmax < 0.6, $"softmax accuracy {softmax}");
     }
@@ -46,15 +46,15 @@ public class NeuralHeadTrainingTests
         };
         NeuralHead Head(int threads) => mlp ? new MlpHead(Options(threads)) : new SoftmaxHead(Options(threads));
 
-        float[] first = Head(2).Train(wide).Network.Parameters;
-        float[] second = Head(2).Train(wide).Network.Parameters;
-        float[] single = Head(1).Train(wide).Network.Parameters;
+        float[] first = Head(2).TrainedOn(wide).Network.Parameters;
+        float[] second = Head(2).TrainedOn(wide).Network.Parameters;
+        float[] single = Head(1).TrainedOn(wide).Network.Parameters;
         Assert.Equal(first, second);
         Assert.Equal(first, single);
 
         var other = Options(2);
         other.Seed = 10;
-        float[] reseeded = (mlp ? (NeuralHead)new MlpHead(other) : new SoftmaxHead(other)).Train(wide).Network.Parameters;
+        float[] reseeded = (mlp ? (NeuralHead)new MlpHead(other) : new SoftmaxHead(other)).TrainedOn(wide).Network.Parameters;
         Assert.NotEqual(first, reseeded);
     }
 
@@ -65,7 +65,7 @@ public class NeuralHeadTrainingTests
     public void Train_EachOptimizer_LearnsTheBlobs(NeuralOptimizer optimizer, double rate)
     {
         var history = new NeuralHeadOptions { Epochs = 5, Optimizer = optimizer, LearningRate = rate, WeightDecay = 1e-3, EarlyStopping = null, Seed = 1 };
-        TrainedNeuralHead trained = new MlpHead(history).Train(Train, Test);
+        TrainedNeuralHead trained = new MlpHead(history).TrainedOn(Train, Test);
         IReadOnlyList<EpochMetrics> epochs = trained.History.Epochs;
         Assert.Equal(5, epochs.Count);
         Assert.True(epochs[^1].TrainCrossEntropy < epochs[0].TrainCrossEntropy * 0.9, $"{epochs[0]} → {epochs[^1]}");
@@ -84,7 +84,7 @@ public class NeuralHeadTrainingTests
             Epochs = 60, LearningRate = 0.01, Dropout = 0, BatchSize = 8, Seed = 4, HiddenLayers = [64],
             EarlyStopping = new EarlyStopping { Metric = EarlyStoppingMetric.ValidationLoss, Patience = 3 },
         };
-        TrainedNeuralHead trained = new MlpHead(options).Train(small, validation);
+        TrainedNeuralHead trained = new MlpHead(options).TrainedOn(small, validation);
         TrainingHistory history = trained.History;
 
         Assert.True(history.StoppedEarly);
@@ -114,7 +114,7 @@ public class NeuralHeadTrainingTests
         };
 
         // No epoch can beat the first by 0.5 once it is above 0.5 accuracy, so training stops after 1 + patience epochs.
-        TrainedNeuralHead trained = new SoftmaxHead(options).Train(Train, Test);
+        TrainedNeuralHead trained = new SoftmaxHead(options).TrainedOn(Train, Test);
         Assert.Equal(3, trained.History.Epochs.Count);
         Assert.Equal(1, trained.BestEpoch);
     }
@@ -123,7 +123,7 @@ public class NeuralHeadTrainingTests
     public void Train_NoValidationAndNoFraction_ThrowsAndSaysHowToFix()
     {
         var head = new SoftmaxHead(new NeuralHeadOptions { ValidationFraction = 0 });
-        var error = Assert.Throws<ArgumentException>(() => head.Train(Train));
+        var error = Assert.Throws<ArgumentException>(() => head.TrainedOn(Train));
         Assert.Equal(
             "Invalid NeuralHeadOptions or training data:\n- No validation data: pass a validation set to Train, set ValidationFraction above 0 (e.g. 0.1), or set AllowNoValidation = true to train without early stopping and keep the last epoch.",
             error.Message);
@@ -133,7 +133,7 @@ public class NeuralHeadTrainingTests
     public void Train_AllowNoValidation_RunsEveryEpochWithoutValidationMetrics()
     {
         var head = new SoftmaxHead(new NeuralHeadOptions { Epochs = 3, ValidationFraction = 0, AllowNoValidation = true });
-        TrainedNeuralHead trained = head.Train(Train);
+        TrainedNeuralHead trained = head.TrainedOn(Train);
         Assert.Equal(3, trained.History.Epochs.Count);
         Assert.All(trained.History.Epochs, e => Assert.Null(e.ValidationAccuracy));
         Assert.Equal(3, trained.BestEpoch);
@@ -158,7 +158,7 @@ public class NeuralHeadTrainingTests
         Assert.NotEqual(validation.Values, reseeded.Values);
 
         var reports = new List<EpochMetrics>();
-        new SoftmaxHead(new NeuralHeadOptions { Epochs = 1, ValidationFraction = 0.2, Seed = 3, EpochCompleted = reports.Add }).Train(data);
+        new SoftmaxHead(new NeuralHeadOptions { Epochs = 1, ValidationFraction = 0.2, Seed = 3, EpochCompleted = reports.Add }).TrainedOn(data);
         Assert.NotNull(reports[0].ValidationAccuracy);
     }
 
@@ -168,7 +168,7 @@ public class NeuralHeadTrainingTests
         var callback = new List<EpochMetrics>();
         var progress = new ImmediateProgress();
         var options = new NeuralHeadOptions { Epochs = 4, EarlyStopping = null, EpochCompleted = callback.Add, Schedule = new ExponentialDecaySchedule { EpochsPerDecay = 1, DecayRate = 0.5 } };
-        TrainedNeuralHead trained = new SoftmaxHead(options).Train(Train, Test, progress);
+        TrainedNeuralHead trained = new SoftmaxHead(options).TrainedOn(Train, Test, progress);
 
         Assert.Equal([1, 2, 3, 4], progress.Reports.Select(m => m.Epoch));
         Assert.Equal(callback, progress.Reports);
@@ -187,7 +187,7 @@ public class NeuralHeadTrainingTests
     {
         using var cancellation = new CancellationTokenSource();
         cancellation.Cancel();
-        Assert.Throws<OperationCanceledException>(() => new SoftmaxHead().Train(Train, Test, cancellationToken: cancellation.Token));
+        Assert.Throws<OperationCanceledException>(() => new SoftmaxHead().TrainedOn(Train, Test, cancellationToken: cancellation.Token));
     }
 
     [Fact]
@@ -213,8 +213,8 @@ public class NeuralHeadTrainingTests
 
         var plain = new NeuralHeadOptions { Epochs = 5, AllowNoValidation = true, ValidationFraction = 0, Seed = 1 };
         var balanced = new NeuralHeadOptions { Epochs = 5, AllowNoValidation = true, ValidationFraction = 0, Seed = 1, BalancedClassWeights = true };
-        double before = Recall(new SoftmaxHead(plain).Train(skewed));
-        double after = Recall(new SoftmaxHead(balanced).Train(skewed));
+        double before = Recall(new SoftmaxHead(plain).TrainedOn(skewed));
+        double after = Recall(new SoftmaxHead(balanced).TrainedOn(skewed));
         Assert.True(after > before + 0.1, $"minority recall {before} → {after}");
     }
 
@@ -247,20 +247,20 @@ public class NeuralHeadTrainingTests
     {
         FeatureMatrix wrong = SyntheticFeatures.Blobs(10, 5, 3, seed: 1);
         var head = new SoftmaxHead(new NeuralHeadOptions { ClassWeights = [1f, 1f] });
-        var error = Assert.Throws<ArgumentException>(() => head.Train(Train, wrong));
+        var error = Assert.Throws<ArgumentException>(() => head.TrainedOn(Train, wrong));
         Assert.Equal(
             "Invalid NeuralHeadOptions or training data:\n"
             + "- Validation features have 5 dimensions, training features 24; featurize both with the same backbone.\n"
             + "- Validation data has 3 classes, training data 4; build both with the same label mapping.",
             error.Message);
-        var weights = Assert.Throws<ArgumentException>(() => head.Train(Train, Test));
+        var weights = Assert.Throws<ArgumentException>(() => head.TrainedOn(Train, Test));
         Assert.Contains("ClassWeights must have one entry per class (4), had 2.", weights.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Predict_SingleRowMatchesBatch_AndSumsToOne()
     {
-        TrainedNeuralHead trained = new MlpHead(Quick()).Train(Train);
+        TrainedNeuralHead trained = new MlpHead(Quick()).TrainedOn(Train);
         float[] batch = trained.Predict(Test);
         var single = new float[4];
         for (int i = 0; i < 20; i++)

@@ -18,7 +18,7 @@ public class OnnxExportTests
     public void AppendToOnnx_RunWithOnnxRuntime_MatchesPredictWithin1e5(bool mlp)
     {
         var options = new NeuralHeadOptions { Epochs = 4, HiddenLayers = [12, 7], Seed = 3 };
-        TrainedNeuralHead trained = (mlp ? (NeuralHead)new MlpHead(options) : new SoftmaxHead(options)).Train(Train);
+        TrainedNeuralHead trained = (mlp ? (NeuralHead)new MlpHead(options) : new SoftmaxHead(options)).TrainedOn(Train);
 
         var graph = new GraphProto { Name = "head_only" };
         graph.Input.Add(TensorInfo("features", trained.FeatureDimension));
@@ -55,7 +55,7 @@ public class OnnxExportTests
     [Fact]
     public void AppendToOnnx_NameAlreadyUsed_ThrowsNamingTheClash()
     {
-        TrainedNeuralHead trained = new SoftmaxHead(new NeuralHeadOptions { Epochs = 1 }).Train(Train);
+        TrainedNeuralHead trained = new SoftmaxHead(new NeuralHeadOptions { Epochs = 1 }).TrainedOn(Train);
         var graph = new GraphProto();
         graph.Input.Add(TensorInfo("features", 16));
         trained.AppendToOnnx(graph, "features", "probabilities");

@@ -1,4 +1,6 @@
+using System.Globalization;
 using Transfer.Featurization;
+using Transfer.Heads;
 using Transfer.Heads.Neural;
 
 namespace Transfer.Core.Tests.Heads.Neural;
@@ -6,6 +8,10 @@ namespace Transfer.Core.Tests.Heads.Neural;
 /// <summary>Seeded synthetic feature sets: Gaussian blobs around random class centres, with an offset and scale far from standardised.</summary>
 internal static class SyntheticFeatures
 {
+    /// <summary>Trains <paramref name="head"/> the one way, through <see cref="NeuralHeadTrainer"/>, with class names "0", "1", ….</summary>
+    public static TrainedNeuralHead TrainedOn(this NeuralHead head, FeatureMatrix train, FeatureMatrix? validation = null, IProgress<EpochMetrics>? progress = null, CancellationToken cancellationToken = default) =>
+        new NeuralHeadTrainer(head, progress).Train(train, validation, [.. Enumerable.Range(0, train.ClassCount).Select(c => c.ToString(CultureInfo.InvariantCulture))], cancellationToken);
+
     public static FeatureMatrix Blobs(int count, int dimension, int classes, int seed, double spread = 1.0, double[]? classShares = null, int? noiseSeed = null)
     {
         var centres = new double[classes * dimension];
