@@ -2,7 +2,7 @@ using Transfer.Featurization;
 
 namespace Transfer.Heads;
 
-/// <summary>Trains a classification head on bottleneck features. Implementations: <see cref="MaximumEntropyHeadTrainer"/> (the default), <see cref="MlNetHeadTrainer"/> (ML.NET trainers), <see cref="NeuralHeadTrainer"/>.</summary>
+/// <summary>Trains a classification head on bottleneck features. Implementations, one folder each: <see cref="AutoHeadTrainer"/> (the default), <see cref="MaximumEntropyHeadTrainer"/>, <see cref="MlNetHeadTrainer"/> (ML.NET trainers), <see cref="NeuralHeadTrainer"/>.</summary>
 public abstract class HeadTrainer
 {
     /// <summary>Gets a short name for reports and the run manifest (e.g. <c>lbfgs</c>).</summary>
