@@ -3,7 +3,8 @@ namespace Transfer.Caching;
 /// <summary>
 /// The vectors of one fingerprint (backbone and preprocessing) in a <see cref="BottleneckCache"/>:
 /// batch lookup by <see cref="ContentHash"/>, buffered adds committed atomically in segments, and
-/// the rows of a dataset streamed from disk. Get one with <see cref="BottleneckCache.GetStore"/>.
+/// the rows of a dataset streamed from disk (as an ML.NET data view by <see cref="BottleneckStoreDataViewExtensions.LoadFeatures"/>).
+/// Get one with <see cref="BottleneckCache.GetStore"/>.
 /// </summary>
 /// <remarks>
 /// Thread-safe. Only the keys are held in memory (about 52 bytes a vector), never the vectors,

@@ -1,27 +1,23 @@
 using System.Globalization;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace Transfer.Caching;
 
-/// <content>Streaming: the rows of a dataset read from disk one segment at a time, as an ML.NET data view.</content>
+/// <content>Streaming: the rows of a dataset read from disk one segment at a time.</content>
 public sealed partial class BottleneckStore
 {
     /// <summary>
-    /// Streams the vectors of <paramref name="rows"/> from disk as an ML.NET <see cref="IDataView"/> with
-    /// columns <c>Label</c> (text) and <c>Features</c> (vector of <see cref="float"/> of size <see cref="Dimension"/>).
+    /// Plans the rows of a dataset now and reads them on each enumeration, one segment at a time; rows come grouped by
+    /// segment, not in the order of <paramref name="rows"/>. Buffered vectors are committed first.
     /// </summary>
-    /// <param name="mlContext">The ML.NET context.</param>
-    /// <param name="rows">The images to train on: content hash and label, from the current dataset (labels are not stored in the cache).</param>
-    /// <returns>
-    /// A data view that reads one segment at a time on each cursor; rows come grouped by segment, not in the order of
-    /// <paramref name="rows"/> (shuffle with <c>mlContext.Data.ShuffleRows</c> if the trainer needs it).
-    /// </returns>
+    /// <param name="rows">Content hash and label of each image (labels are not stored in the cache).</param>
+    /// <returns>Rows that can be enumerated any number of times; each enumeration reads the segments again.</returns>
     /// <exception cref="InvalidOperationException">Some rows are not in the store; the message counts them and names the first.</exception>
-    /// <remarks>Buffered vectors are committed first. If a segment becomes corrupt or is deleted while cursoring, the cursor throws <see cref="InvalidDataException"/>; after a prune or clear in this process, <see cref="InvalidOperationException"/>.</remarks>
-    public IDataView LoadFeatures(MLContext mlContext, IEnumerable<(ContentHash Hash, string Label)> rows)
+    /// <remarks>
+    /// An enumeration throws <see cref="InvalidDataException"/> if a segment becomes corrupt or is deleted meanwhile, and
+    /// <see cref="InvalidOperationException"/> after a prune or clear in this process (segment numbers changed).
+    /// </remarks>
+    internal IEnumerable<CachedFeatureRow> ReadRows(IEnumerable<(ContentHash Hash, string Label)> rows)
     {
-        ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(rows);
         var plan = new List<PlannedRow>();
         int generation;
@@ -51,9 +47,7 @@ public sealed partial class BottleneckStore
         }
 
         plan.Sort(static (x, y) => x.Segment != y.Segment ? x.Segment.CompareTo(y.Segment) : x.Row.CompareTo(y.Row));
-        SchemaDefinition schema = SchemaDefinition.Create(typeof(CachedFeatureRow));
-        schema[CachedFeatureRow.FeaturesColumnName].ColumnType = new VectorDataViewType(NumberDataViewType.Single, Dimension);
-        return mlContext.Data.LoadFromEnumerable(new FeatureRows(this, plan, generation), schema);
+        return new FeatureRows(this, plan, generation);
     }
 
     private float[] ReadSegmentForCursor(int segment, int generation, string labelForError)
@@ -72,7 +66,7 @@ public sealed partial class BottleneckStore
 
     private readonly record struct PlannedRow(int Segment, int Row, string Label);
 
-    /// <summary>Re-enumerable rows for ML.NET: each enumeration (cursor) reads the planned segments one by one.</summary>
+    /// <summary>Re-enumerable rows: each enumeration (an ML.NET cursor, say) reads the planned segments one by one.</summary>
     private sealed class FeatureRows(BottleneckStore store, List<PlannedRow> plan, int generation) : IEnumerable<CachedFeatureRow>
     {
         public IEnumerator<CachedFeatureRow> GetEnumerator()
