@@ -1,3 +1,5 @@
+using Transfer.Images;
+
 namespace Transfer.Caching;
 
 /// <content>Pruning: removing the vectors of images that are gone.</content>

@@ -1,3 +1,5 @@
+using Transfer.Images;
+
 namespace Transfer.Caching;
 
 /// <content>Corrupt segments: dropped from the index, moved to quarantine and reported.</content>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Transfer.Images;
 
 namespace Transfer.Caching;
 

@@ -1,3 +1,5 @@
+using Transfer.Images;
+
 namespace Transfer.Caching;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Transfer.Images;
 
 namespace Transfer.Caching;
 

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Numerics.Tensors;
 using Parquet;
 using Parquet.Schema;
+using Transfer.Images;
 
 namespace Transfer.Caching;
 

@@ -1,3 +1,5 @@
+using Transfer.Images;
+
 namespace Transfer.Caching;
 
 /// <summary>A segment's footer and, after <see cref="SegmentFile.ReadKeys"/>, its keys.</summary>

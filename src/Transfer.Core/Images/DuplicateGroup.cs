@@ -1,4 +1,3 @@
-using Transfer.Caching;
 
 namespace Transfer.Images;
 

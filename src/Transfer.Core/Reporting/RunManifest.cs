@@ -4,7 +4,6 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Transfer.Caching;
 using Transfer.Images;
 using Transfer.Models;
 

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Transfer.CacheWorker;
 using Transfer.Caching;
+using Transfer.Images;
 
 namespace Transfer.Core.Tests.Caching;
 
