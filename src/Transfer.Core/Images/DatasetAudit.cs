@@ -1,4 +1,3 @@
-
 namespace Transfer.Images;
 
 /// <summary>

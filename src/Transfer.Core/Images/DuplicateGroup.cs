@@ -1,4 +1,3 @@
-
 namespace Transfer.Images;
 
 /// <summary>Images with identical bytes within one set (found by <see cref="DatasetAudit"/>).</summary>
