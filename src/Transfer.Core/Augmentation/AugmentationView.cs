@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Numerics.Tensors;
-using Transfer.Caching;
+using Transfer.Images;
 
 namespace Transfer.Augmentation;
 

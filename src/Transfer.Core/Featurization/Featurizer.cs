@@ -3,7 +3,6 @@ using System.Threading.Channels;
 using Microsoft.ML.OnnxRuntime;
 using Transfer.Augmentation;
 using Transfer.Backbones;
-using Transfer.Caching;
 using Transfer.Images;
 
 namespace Transfer.Featurization;

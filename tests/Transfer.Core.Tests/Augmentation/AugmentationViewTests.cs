@@ -1,5 +1,5 @@
 using Transfer.Augmentation;
-using Transfer.Caching;
+using Transfer.Images;
 using Transfer.Featurization;
 
 namespace Transfer.Core.Tests.Augmentation;

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Transfer.CacheWorker;
 using Transfer.Caching;
+using Transfer.Images;
 
 namespace Transfer.Core.Tests.Caching;
 
@@ -375,18 +376,6 @@ public sealed class BottleneckCacheTests : IDisposable
         InvalidOperationException ex = Assert.Throws<InvalidOperationException>(() => store.LoadFeatures(new MLContext(), [(key, "cat")]));
         Assert.StartsWith($"1 of 1 rows have no vector in the bottleneck cache for fingerprint \"fp\"", ex.Message, StringComparison.Ordinal);
         Assert.Contains(key.ToString(), ex.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void ContentHash_SameBytes_EqualAndRoundTripsThroughHex()
-    {
-        ContentHash a = ContentHash.Compute("abc"u8);
-        using var stream = new MemoryStream("abc"u8.ToArray());
-        ContentHash b = ContentHash.Compute(stream);
-        Assert.Equal(a, b);
-        Assert.Equal("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", a.ToString());
-        Assert.Equal(a, ContentHash.Parse(a.ToString()));
-        Assert.NotEqual(a, ContentHash.Compute("abd"u8));
     }
 
     [Fact]
