@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Transfer.CacheWorker;
 using Transfer.Caching;
 using Transfer.Images;
+using Transfer.Validation;
 
 namespace Transfer.Core.Tests.Caching;
 
@@ -230,12 +231,12 @@ public sealed class BottleneckCacheTests : IDisposable
     public void Open_InvalidOptions_ListsEveryError()
     {
         var options = new BottleneckCacheOptions { SegmentSize = 0, Storage = (VectorStorage)7, StaleTempFileAge = TimeSpan.Zero };
-        ArgumentException ex = Assert.Throws<ArgumentException>(() => BottleneckCache.Open(CachePath, options));
+        ArgumentException ex = Assert.Throws<OptionsValidationException>(() => BottleneckCache.Open(CachePath, options));
         Assert.Equal(
             "Invalid BottleneckCacheOptions / Validation Errors:" + Environment.NewLine +
-            "SegmentSize must be between 1 and 1048576, was 0." + Environment.NewLine +
-            "Storage must be SinglePrecision or HalfPrecision, was 7." + Environment.NewLine +
-            "StaleTempFileAge must be positive, was 00:00:00. (Parameter 'options')",
+            "- SegmentSize must be between 1 and 1048576, was 0." + Environment.NewLine +
+            "- Storage must be SinglePrecision or HalfPrecision, was 7." + Environment.NewLine +
+            "- StaleTempFileAge must be positive, was 00:00:00. (Parameter 'options')",
             ex.Message);
     }
 

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using SkiaSharp;
 using Transfer.Images;
 using Transfer.Reporting;
+using Transfer.Validation;
 
 namespace Transfer.Core.Tests.Reporting;
 
@@ -264,10 +265,10 @@ public sealed class EvaluationReportTests : IDisposable
     {
         var options = new EvaluationReportOptions { Title = " ", TopLossCount = -1, ThumbnailSize = 4, ConfusedPairCount = -2 };
 
-        var ex = Assert.Throws<ArgumentException>(() => EvaluationReport.Create(_data.Evaluation, options: options));
+        var ex = Assert.Throws<OptionsValidationException>(() => EvaluationReport.Create(_data.Evaluation, options: options));
 
         Assert.Equal(
-            string.Join(Environment.NewLine, "Invalid Options / Validation Errors:", "Title must not be empty; leave it out for \"Evaluation report\".", "TopLossCount must be in [0, 500], was -1.", "ConfusedPairCount must be 0 or more, was -2.", "ThumbnailSize must be in [16, 512] pixels, was 4."),
+            string.Join(Environment.NewLine, "Invalid EvaluationReportOptions / Validation Errors:", "- Title must not be empty; leave it out for \"Evaluation report\".", "- TopLossCount must be in [0, 500], was -1.", "- ConfusedPairCount must be 0 or more, was -2.", "- ThumbnailSize must be in [16, 512] pixels, was 4."),
             ex.Message);
     }
 
