@@ -191,7 +191,7 @@ public sealed class AugmentationViewTests
         Assert.Empty(AugmentationView.ForPolicy(AugmentationPolicy.None));
         Assert.Equal([AugmentationView.HorizontalFlip], AugmentationView.ForPolicy(AugmentationPolicy.Flip));
         Assert.Equal(standard, AugmentationView.ForPolicy(AugmentationPolicy.Standard));
-        Assert.Equal(standard, AugmentationView.ForPolicy(AugmentationPolicy.Auto));
+        Assert.Equal([AugmentationView.HorizontalFlip], AugmentationView.ForPolicy(AugmentationPolicy.Auto));
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => AugmentationView.ForPolicy((AugmentationPolicy)42));
         Assert.Contains("42", e.Message, StringComparison.Ordinal);
     }
