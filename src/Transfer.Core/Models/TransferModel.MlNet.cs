@@ -3,13 +3,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
-using Transfer.Backbones;
 using Transfer.Featurization;
-using Transfer.Images;
 
 namespace Transfer.Models;
 
-/// <content>The ML.NET scoring chain of ML.NET's own transforms.</content>
+/// <content>The ML.NET scoring chain, of ML.NET's own transforms (assembled by <see cref="ScoringChainBuilder"/>, as the drop-in's is).</content>
 public sealed partial class TransferModel
 {
     /// <summary>
@@ -87,32 +85,18 @@ public sealed partial class TransferModel
             onnxPath = _onnxPath;
         }
 
-        var resize = Preprocessing.ResizeMode switch
-        {
-            ResizeMode.Stretch => ImageResizingEstimator.ResizingKind.Fill,
-            ResizeMode.Pad => ImageResizingEstimator.ResizingKind.IsoPad,
-            _ => ImageResizingEstimator.ResizingKind.IsoCrop,
-        };
-        IDataView empty;
-        IEstimator<ITransformer> start;
+        IDataView empty = input == ScoringInput.ImagePath
+            ? _ml.Data.LoadFromEnumerable(new List<PathInput>())
+            : _ml.Data.LoadFromEnumerable(new List<ImageInput>());
+        var chain = new ScoringChainBuilder(_ml, empty);
         if (input == ScoringInput.ImagePath)
         {
-            empty = _ml.Data.LoadFromEnumerable(new List<PathInput>());
-            start = _ml.Transforms.LoadImages("Image", null, "ImagePath")
-                .Append(_ml.Transforms.ResizeImages("Image", Manifest.Width, Manifest.Height, "Image", resize, ImageResizingEstimator.Anchor.Center));
-        }
-        else
-        {
-            empty = _ml.Data.LoadFromEnumerable(new List<ImageInput>());
-            start = _ml.Transforms.ResizeImages("Image", Manifest.Width, Manifest.Height, "Image", resize, ImageResizingEstimator.Anchor.Center);
+            chain.Append(_ml.Transforms.LoadImages("Image", null, "ImagePath"));
         }
 
-        var imageChain = start
-            .Append(_ml.Transforms.ExtractPixels(BackboneGraph.PixelsName, "Image", ImagePixelExtractingEstimator.ColorBits.All, ImagePixelExtractingEstimator.ColorsOrder.ARGB))
-            .Append(_ml.Transforms.ApplyOnnxModel([BackboneGraph.FeaturesName], [BackboneGraph.PixelsName], onnxPath, gpuDeviceId, fallbackToCpu))
-            .Fit(empty);
-        var transformers = imageChain.Cast<ITransformer>().Append(_head.ScoringTransformer).ToArray();
-        return (new TransformerChain<ITransformer>(transformers), empty.Schema);
+        chain.AppendBackbone("Image", Manifest.Width, Manifest.Height, Preprocessing.ResizeMode, onnxPath, gpuDeviceId, fallbackToCpu)
+            .Append(_head.ScoringTransformer);
+        return (chain.Build(), empty.Schema);
     }
 
     private sealed class PathInput
