@@ -1,4 +1,5 @@
 using System.Text;
+using Transfer.Images;
 
 namespace Transfer.Reporting;
 
@@ -51,7 +52,7 @@ public sealed partial class EvaluationReport
             h.Append("<table id=\"duplicates-table\"><thead><tr><th>content SHA-256</th><th>images</th></tr></thead><tbody>\n");
             foreach (var g in d.Duplicates)
             {
-                h.Append(C, $"<tr><td class=\"hash\">{Html.Encode(Short(g.ContentHash))}</td><td class=\"file\">{string.Join("<br>", g.Sources.Select(Html.Encode))}</td></tr>\n");
+                h.Append(C, $"<tr><td class=\"hash\">{Html.Encode(Short(g.Hash.ToString()))}</td><td class=\"file\">{Sources(g.Entries)}</td></tr>\n");
             }
 
             h.Append("</tbody></table>");
@@ -71,7 +72,7 @@ public sealed partial class EvaluationReport
             h.Append("<p class=\"warn\">These test images are also in the training set, so the test metrics above overstate accuracy.</p><table id=\"leaks-table\"><thead><tr><th>content SHA-256</th><th>in training set</th><th>in test set</th></tr></thead><tbody>\n");
             foreach (var l in d.Leaks)
             {
-                h.Append(C, $"<tr><td class=\"hash\">{Html.Encode(Short(l.ContentHash))}</td><td class=\"file\">{string.Join("<br>", l.TrainSources.Select(Html.Encode))}</td><td class=\"file\">{string.Join("<br>", l.TestSources.Select(Html.Encode))}</td></tr>\n");
+                h.Append(C, $"<tr><td class=\"hash\">{Html.Encode(Short(l.Hash.ToString()))}</td><td class=\"file\">{Sources(l.Train)}</td><td class=\"file\">{Sources(l.Test)}</td></tr>\n");
             }
 
             h.Append("</tbody></table>");
@@ -125,4 +126,7 @@ public sealed partial class EvaluationReport
         void Row(string key, string value, string? css = null) =>
             h.Append(C, $"<tr><th>{Html.Encode(key)}</th><td{(css is null ? string.Empty : $" class=\"{css}\"")}>{Html.Encode(value)}</td></tr>\n");
     }
+
+    /// <summary>The images' paths (or names, for in-memory images), escaped, one per line.</summary>
+    private static string Sources(IEnumerable<ImageEntry> entries) => string.Join("<br>", entries.Select(e => Html.Encode(e.Path ?? e.Name)));
 }
