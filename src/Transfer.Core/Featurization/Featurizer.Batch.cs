@@ -1,5 +1,4 @@
 using Transfer.Augmentation;
-using Transfer.Caching;
 using Transfer.Images;
 
 namespace Transfer.Featurization;

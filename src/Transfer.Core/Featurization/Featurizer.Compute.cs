@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Microsoft.ML.OnnxRuntime;
-using Transfer.Caching;
 using Transfer.Images;
 
 namespace Transfer.Featurization;
