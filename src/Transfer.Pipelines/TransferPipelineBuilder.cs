@@ -6,6 +6,7 @@ using Transfer.Heads;
 using Transfer.Heads.Neural;
 using Transfer.Images;
 using Transfer.Reporting;
+using Transfer.Validation;
 
 namespace Transfer.Pipelines;
 
@@ -242,7 +243,7 @@ public sealed class TransferPipelineBuilder
 
     /// <summary>Checks the whole configuration and creates the pipeline.</summary>
     /// <returns>The immutable pipeline.</returns>
-    /// <exception cref="ArgumentException">The configuration is invalid; every problem is listed.</exception>
+    /// <exception cref="OptionsValidationException">The configuration is invalid; <see cref="OptionsValidationException.Problems"/> lists every problem, nested options' prefixed with the method that set them (<c>TrainHead: </c>).</exception>
     /// <exception cref="InvalidOperationException">The builder was already built.</exception>
     public TransferPipeline Build()
     {
@@ -251,35 +252,35 @@ public sealed class TransferPipelineBuilder
             throw new InvalidOperationException("This builder was already built; start a new one with TransferPipeline.For(images).");
         }
 
-        var errors = new List<string>();
+        var problems = new ValidationProblems();
         if (_images.Count == 0)
         {
-            errors.Add("The image set is empty.");
+            problems.Add("The image set is empty.");
         }
 
         if (_images.Classes.Count < 2)
         {
-            errors.Add($"The image set has {_images.Classes.Count} class(es) ({string.Join(", ", _images.Classes)}); a classifier needs at least two. Add a folder of images for each class.");
+            problems.Add($"The image set has {_images.Classes.Count} class(es) ({string.Join(", ", _images.Classes)}); a classifier needs at least two. Add a folder of images for each class.");
         }
 
         if (_test is null && _testFraction is < 0 or >= 1)
         {
-            errors.Add($"TestFraction must be in [0, 1), was {_testFraction}.");
+            problems.Add($"TestFraction must be in [0, 1), was {_testFraction}.");
         }
 
         if (_folds < 2)
         {
-            errors.Add($"CrossValidate: folds must be at least 2, was {_folds}.");
+            problems.Add($"CrossValidate: folds must be at least 2, was {_folds}.");
         }
 
         var augmentation = _augmentation ?? (_head is null or AutoHeadTrainer && _configureHead is null && !_fromCache ? AugmentationPolicy.Auto : AugmentationPolicy.None);
         if (!Enum.IsDefined(augmentation))
         {
-            errors.Add($"Augment: {augmentation} is not an augmentation policy; use None, Flip, Standard or Auto.");
+            problems.Add($"Augment: {augmentation} is not an augmentation policy; use None, Flip, Standard or Auto.");
         }
         else if (augmentation == AugmentationPolicy.Auto && ((_head is not null and not AutoHeadTrainer) || _configureHead is not null))
         {
-            errors.Add("Augment(Auto) decides by the automatic head's cross-validation, but a head was pinned; pin Flip or Standard instead, or leave the head to the automatic choice.");
+            problems.Add("Augment(Auto) decides by the automatic head's cross-validation, but a head was pinned; pin Flip or Standard instead, or leave the head to the automatic choice.");
         }
 
         if (_test is not null)
@@ -287,7 +288,7 @@ public sealed class TransferPipelineBuilder
             var unknown = _test.Classes.Except(_images.Classes, StringComparer.Ordinal).ToList();
             if (unknown.Count > 0)
             {
-                errors.Add($"The test set has classes not in the training set: {string.Join(", ", unknown)}. Remove them or add training images for them.");
+                problems.Add($"The test set has classes not in the training set: {string.Join(", ", unknown)}. Remove them or add training images for them.");
             }
         }
 
@@ -305,40 +306,28 @@ public sealed class TransferPipelineBuilder
         }
 
         var featurizerOptions = _featurizerOptions with { Preprocessing = _preprocessing };
-        try
-        {
-            featurizerOptions.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            errors.Add(e.Message);
-        }
+        problems.AddFrom(string.Empty, featurizerOptions.Validate);
 
         HeadTrainer? head = _head;
         if (_configureHead is not null)
         {
             var options = new NeuralHeadOptions();
-            try
+            problems.AddFrom("TrainHead: ", () =>
             {
                 _configureHead(options);
                 head = new NeuralHeadTrainer(options.HiddenLayers is { Count: 0 } ? new SoftmaxHead(options) : new MlpHead(options));
-            }
-            catch (ArgumentException e)
-            {
-                // NeuralHeadOptions lists its problems one per "- " line after a heading.
-                errors.AddRange(e.Message.Split('\n').Skip(1).Select(line => "TrainHead: " + line.TrimStart('-', ' ')));
-            }
+            });
         }
 
         if (_fromCache)
         {
             if (_cacheDisabled)
             {
-                errors.Add("FromCache and WithoutBottleneckCache exclude each other; remove one.");
+                problems.Add("FromCache and WithoutBottleneckCache exclude each other; remove one.");
             }
             else if (!Directory.Exists(_cacheDirectory))
             {
-                errors.Add($"FromCache: the cache folder \"{Path.GetFullPath(_cacheDirectory!)}\" does not exist. Fill it first with CacheBottlenecks(folder), or FeaturizeAsync.");
+                problems.Add($"FromCache: the cache folder \"{Path.GetFullPath(_cacheDirectory!)}\" does not exist. Fill it first with CacheBottlenecks(folder), or FeaturizeAsync.");
             }
         }
 
@@ -346,45 +335,31 @@ public sealed class TransferPipelineBuilder
         {
             if (_quantization is not null && _quantization.Preprocessing != _preprocessing)
             {
-                errors.Add("QuantizeBackbone: QuantizationOptions.Preprocessing differs from the pipeline's (WithPreprocessing); calibrate on the pixels the featurizer sees: set Preprocessing to the pipeline's, or leave it out of both.");
+                problems.Add("QuantizeBackbone: QuantizationOptions.Preprocessing differs from the pipeline's (WithPreprocessing); calibrate on the pixels the featurizer sees: set Preprocessing to the pipeline's, or leave it out of both.");
             }
 
             if (backbone is { IsQuantized: true } quantized)
             {
-                errors.Add($"QuantizeBackbone: the backbone \"{quantized.Name}\" is already int8; remove QuantizeBackbone or pass the fp32 backbone.");
+                problems.Add($"QuantizeBackbone: the backbone \"{quantized.Name}\" is already int8; remove QuantizeBackbone or pass the fp32 backbone.");
             }
 
-            try
-            {
-                (_quantization ?? new QuantizationOptions { Preprocessing = _preprocessing }).Validate();
-            }
-            catch (ArgumentException e)
-            {
-                errors.Add("QuantizeBackbone: " + e.Message);
-            }
+            problems.AddFrom("QuantizeBackbone: ", (_quantization ?? new QuantizationOptions { Preprocessing = _preprocessing }).Validate);
         }
 
         if (_reportPath is not null)
         {
             if (_test is null && _testFraction == 0 && !_crossValidate)
             {
-                errors.Add("WriteReport needs an evaluation, but there is no test set (TestFraction is 0). Call Evaluate(testImages) or Evaluate(fraction) with a fraction above 0.");
+                problems.Add("WriteReport needs an evaluation, but there is no test set (TestFraction is 0). Call Evaluate(testImages) or Evaluate(fraction) with a fraction above 0.");
             }
 
-            try
+            if (_reportOptions is not null)
             {
-                _reportOptions?.Validate();
-            }
-            catch (ArgumentException e)
-            {
-                errors.Add("WriteReport: " + e.Message);
+                problems.AddFrom("WriteReport: ", _reportOptions.Validate);
             }
         }
 
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException($"Invalid pipeline / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
-        }
+        problems.ThrowIfAny("pipeline");
 
         _built = true;
         string? cache = _cacheDisabled ? null : _cacheDirectory ?? (_images.Root is { } root ? Caching.BottleneckCache.GetDefaultDirectory(root) : null);

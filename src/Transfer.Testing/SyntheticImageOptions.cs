@@ -1,4 +1,5 @@
 using System.Globalization;
+using Transfer.Validation;
 
 namespace Transfer.Testing;
 
@@ -45,59 +46,56 @@ public sealed record SyntheticImageOptions
     public int Background { get; init; } = 0xFFFFFF;
 
     /// <summary>Checks the options and lists every problem at once.</summary>
-    /// <exception cref="ArgumentException">One or more values are invalid; the message lists them all.</exception>
+    /// <exception cref="OptionsValidationException">One or more values are invalid; <see cref="OptionsValidationException.Problems"/> lists them all, in order.</exception>
     public void Validate()
     {
-        var errors = new List<string>();
+        var problems = new ValidationProblems();
         if (Classes is null || Classes.Count == 0)
         {
-            errors.Add("Classes must list at least one class, was empty.");
+            problems.Add("Classes must list at least one class, was empty.");
         }
         else
         {
             var duplicates = Classes.GroupBy(c => c.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
             if (duplicates.Count > 0)
             {
-                errors.Add($"Classes must have distinct names; repeated: {string.Join(", ", duplicates)}.");
+                problems.Add($"Classes must have distinct names; repeated: {string.Join(", ", duplicates)}.");
             }
 
             foreach (var c in Classes)
             {
                 if (string.IsNullOrWhiteSpace(c.Name) || c.Name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || c.Name.StartsWith('.'))
                 {
-                    errors.Add($"Class name \"{c.Name}\" must be a usable folder name (not empty, no path separators, not starting with '.').");
+                    problems.Add($"Class name \"{c.Name}\" must be a usable folder name (not empty, no path separators, not starting with '.').");
                 }
 
                 if (c.Color is < 0 or > 0xFFFFFF)
                 {
-                    errors.Add($"Class \"{c.Name}\": Color must be 0xRRGGBB, was 0x{c.Color.ToString("X", CultureInfo.InvariantCulture)}.");
+                    problems.Add($"Class \"{c.Name}\": Color must be 0xRRGGBB, was 0x{c.Color.ToString("X", CultureInfo.InvariantCulture)}.");
                 }
             }
         }
 
         if (ImagesPerClass is < 1 or > 100_000)
         {
-            errors.Add($"ImagesPerClass must be in [1, 100000], was {ImagesPerClass}.");
+            problems.Add($"ImagesPerClass must be in [1, 100000], was {ImagesPerClass}.");
         }
 
         if (Width is < 8 or > 4096 || Height is < 8 or > 4096)
         {
-            errors.Add($"Width and Height must be in [8, 4096], were {Width} and {Height}.");
+            problems.Add($"Width and Height must be in [8, 4096], were {Width} and {Height}.");
         }
 
         if (!Enum.IsDefined(Format))
         {
-            errors.Add($"Format must be one of {string.Join(", ", Enum.GetNames<SyntheticImageFormat>())}, was {(int)Format}.");
+            problems.Add($"Format must be one of {string.Join(", ", Enum.GetNames<SyntheticImageFormat>())}, was {(int)Format}.");
         }
 
         if (Background is < 0 or > 0xFFFFFF)
         {
-            errors.Add($"Background must be 0xRRGGBB, was 0x{Background.ToString("X", CultureInfo.InvariantCulture)}.");
+            problems.Add($"Background must be 0xRRGGBB, was 0x{Background.ToString("X", CultureInfo.InvariantCulture)}.");
         }
 
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException($"Invalid synthetic image options / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
-        }
+        problems.ThrowIfAny("synthetic image options");
     }
 }

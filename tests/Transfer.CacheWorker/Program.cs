@@ -6,6 +6,7 @@
 using System.Globalization;
 using Transfer.Caching;
 using Transfer.CacheWorker;
+using Transfer.Images;
 
 var arguments = new Dictionary<string, string>(StringComparer.Ordinal);
 for (int i = 0; i < args.Length; i++)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Transfer.Caching;
+using Transfer.Images;
 
 namespace Transfer.CacheWorker;
 

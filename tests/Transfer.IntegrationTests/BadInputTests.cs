@@ -2,6 +2,7 @@ using Transfer.Featurization;
 using Transfer.Images;
 using Transfer.Models;
 using Transfer.Pipelines;
+using Transfer.Validation;
 
 namespace Transfer.IntegrationTests;
 
@@ -72,7 +73,7 @@ public sealed class BadInputTests : IDisposable
             File.Copy(f, Path.Combine(dir, "Bag", Path.GetFileName(f)));
         }
 
-        var e = Assert.Throws<ArgumentException>(() => TransferPipeline.For(ImageSet.FromDirectory(dir)).Build());
+        var e = Assert.Throws<OptionsValidationException>(() => TransferPipeline.For(ImageSet.FromDirectory(dir)).Build());
         Assert.Contains("a classifier needs at least two", e.Message, StringComparison.Ordinal);
         await Task.CompletedTask;
     }

@@ -4,6 +4,7 @@ using Transfer.Heads;
 using Transfer.Images;
 using Transfer.Pipelines;
 using Transfer.Testing;
+using Transfer.Validation;
 
 namespace Transfer.Pipelines.Tests;
 
@@ -86,11 +87,11 @@ public sealed class AccuracyEstimateTests
     public void Build_BadFoldsAndAugmentation_ListsEachProblem()
     {
         var images = ImageSet.FromEntries([ImageEntry.FromBytes(new byte[] { 1 }, "a", "a1"), ImageEntry.FromBytes(new byte[] { 2 }, "b", "b1")]);
-        var e = Assert.Throws<ArgumentException>(() => TransferPipeline.For(images).CrossValidate(1).Augment((AugmentationPolicy)9).Build());
+        var e = Assert.Throws<OptionsValidationException>(() => TransferPipeline.For(images).CrossValidate(1).Augment((AugmentationPolicy)9).Build());
         Assert.Contains("CrossValidate: folds must be at least 2, was 1.", e.Message);
         Assert.Contains("Augment: 9 is not an augmentation policy; use None, Flip, Standard or Auto.", e.Message);
 
-        var pinned = Assert.Throws<ArgumentException>(() => TransferPipeline.For(images).TrainHead(new MaximumEntropyHeadTrainer()).Augment(AugmentationPolicy.Auto).Build());
+        var pinned = Assert.Throws<OptionsValidationException>(() => TransferPipeline.For(images).TrainHead(new MaximumEntropyHeadTrainer()).Augment(AugmentationPolicy.Auto).Build());
         Assert.Contains("Augment(Auto) decides by the automatic head's cross-validation, but a head was pinned; pin Flip or Standard instead, or leave the head to the automatic choice.", pinned.Message);
     }
 
@@ -121,7 +122,7 @@ public sealed class AccuracyEstimateTests
             cache.Delete(recursive: true);
         }
 
-        var error = Assert.Throws<ArgumentException>(() => TransferPipeline.For(images).TrainHead(o => o.Epochs = 2).Augment(AugmentationPolicy.Auto).Build());
+        var error = Assert.Throws<OptionsValidationException>(() => TransferPipeline.For(images).TrainHead(o => o.Epochs = 2).Augment(AugmentationPolicy.Auto).Build());
         Assert.Contains("Augment(Auto)", error.Message, StringComparison.Ordinal);
     }
 }

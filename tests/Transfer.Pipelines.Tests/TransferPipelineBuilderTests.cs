@@ -4,6 +4,7 @@ using Transfer.Heads.Neural;
 using Transfer.Images;
 using Transfer.Pipelines;
 using Transfer.Testing;
+using Transfer.Validation;
 
 namespace Transfer.Pipelines.Tests;
 
@@ -19,7 +20,7 @@ public sealed class TransferPipelineBuilderTests
     public void Build_SeveralProblems_ListsEveryOneInOneException()
     {
         var single = ImageSet.FromEntries([ImageEntry.FromBytes(new byte[] { 1 }, "a", "a1")]);
-        var e = Assert.Throws<ArgumentException>(() => TransferPipeline.For(single)
+        var e = Assert.Throws<OptionsValidationException>(() => TransferPipeline.For(single)
             .TestFraction(1.5)
             .WithFeaturizer(new FeaturizerOptions { BatchSize = 0, IntraOpThreads = -1 })
             .Build());
@@ -35,7 +36,7 @@ public sealed class TransferPipelineBuilderTests
     {
         var single = ImageSet.FromEntries([ImageEntry.FromBytes(new byte[] { 1 }, "a", "a1")]);
         string missing = Path.Combine(Path.GetTempPath(), "transfer-no-such-cache-" + Guid.NewGuid().ToString("N"));
-        var e = Assert.Throws<ArgumentException>(() => TransferPipeline.For(single)
+        var e = Assert.Throws<OptionsValidationException>(() => TransferPipeline.For(single)
             .TestFraction(1.5)
             .TrainHead(o => { o.Epochs = 0; o.Dropout = 1; })
             .FromCache(missing)
@@ -43,11 +44,11 @@ public sealed class TransferPipelineBuilderTests
         Assert.Equal(
             string.Join(Environment.NewLine, [
                 "Invalid pipeline / Validation Errors:",
-                "The image set has 1 class(es) (a); a classifier needs at least two. Add a folder of images for each class.",
-                "TestFraction must be in [0, 1), was 1.5.",
-                "TrainHead: Epochs must be at least 1, was 0.",
-                "TrainHead: Dropout must be in [0, 1), was 1.",
-                $"FromCache: the cache folder \"{missing}\" does not exist. Fill it first with CacheBottlenecks(folder), or FeaturizeAsync.",
+                "- The image set has 1 class(es) (a); a classifier needs at least two. Add a folder of images for each class.",
+                "- TestFraction must be in [0, 1), was 1.5.",
+                "- TrainHead: Epochs must be at least 1, was 0.",
+                "- TrainHead: Dropout must be in [0, 1), was 1.",
+                $"- FromCache: the cache folder \"{missing}\" does not exist. Fill it first with CacheBottlenecks(folder), or FeaturizeAsync.",
             ]),
             e.Message);
     }
@@ -55,8 +56,8 @@ public sealed class TransferPipelineBuilderTests
     [Fact]
     public void Build_FromCacheWithoutCache_IsRejected()
     {
-        var e = Assert.Throws<ArgumentException>(() => TransferPipeline.For(TwoClasses()).FromCache(Path.GetTempPath()).WithoutBottleneckCache().Build());
-        Assert.Equal($"Invalid pipeline / Validation Errors:{Environment.NewLine}FromCache and WithoutBottleneckCache exclude each other; remove one.", e.Message);
+        var e = Assert.Throws<OptionsValidationException>(() => TransferPipeline.For(TwoClasses()).FromCache(Path.GetTempPath()).WithoutBottleneckCache().Build());
+        Assert.Equal($"Invalid pipeline / Validation Errors:{Environment.NewLine}- FromCache and WithoutBottleneckCache exclude each other; remove one.", e.Message);
     }
 
     [Fact]
@@ -79,7 +80,7 @@ public sealed class TransferPipelineBuilderTests
     public void Build_TestSetWithUnknownClass_IsRejected()
     {
         var test = ImageSet.FromEntries([ImageEntry.FromBytes(new byte[] { 3 }, "zebra", "z1")]);
-        var e = Assert.Throws<ArgumentException>(() => TransferPipeline.For(TwoClasses()).TestOn(test).Build());
+        var e = Assert.Throws<OptionsValidationException>(() => TransferPipeline.For(TwoClasses()).TestOn(test).Build());
         Assert.Contains("zebra", e.Message, StringComparison.Ordinal);
     }
 
@@ -211,9 +212,9 @@ public sealed class TransferPipelineBuilderTests
     [Fact]
     public void Build_WriteReportWithoutEvaluation_SaysHowToAddATestSet()
     {
-        var e = Assert.Throws<ArgumentException>(() => TransferPipeline.For(TwoClasses()).TestFraction(0).WriteReport("r.html").Build());
+        var e = Assert.Throws<OptionsValidationException>(() => TransferPipeline.For(TwoClasses()).TestFraction(0).WriteReport("r.html").Build());
         Assert.Equal(
-            $"Invalid pipeline / Validation Errors:{Environment.NewLine}WriteReport needs an evaluation, but there is no test set (TestFraction is 0). Call Evaluate(testImages) or Evaluate(fraction) with a fraction above 0.",
+            $"Invalid pipeline / Validation Errors:{Environment.NewLine}- WriteReport needs an evaluation, but there is no test set (TestFraction is 0). Call Evaluate(testImages) or Evaluate(fraction) with a fraction above 0.",
             e.Message);
     }
 
@@ -257,12 +258,12 @@ public sealed class TransferPipelineBuilderTests
     [Fact]
     public void Build_QuantizeWithOtherPreprocessing_SaysToUseThePipelines()
     {
-        var e = Assert.Throws<ArgumentException>(() => TransferPipeline.For(TwoClasses())
+        var e = Assert.Throws<OptionsValidationException>(() => TransferPipeline.For(TwoClasses())
             .WithPreprocessing(ImagePreprocessing.Default with { ResizeMode = ResizeMode.CenterCrop })
             .QuantizeBackbone(new Backbones.Quantization.QuantizationOptions())
             .Build());
         Assert.Equal(
-            $"Invalid pipeline / Validation Errors:{Environment.NewLine}QuantizeBackbone: QuantizationOptions.Preprocessing differs from the pipeline's (WithPreprocessing); calibrate on the pixels the featurizer sees: set Preprocessing to the pipeline's, or leave it out of both.",
+            $"Invalid pipeline / Validation Errors:{Environment.NewLine}- QuantizeBackbone: QuantizationOptions.Preprocessing differs from the pipeline's (WithPreprocessing); calibrate on the pixels the featurizer sees: set Preprocessing to the pipeline's, or leave it out of both.",
             e.Message);
     }
 

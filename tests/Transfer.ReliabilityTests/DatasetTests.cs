@@ -169,7 +169,7 @@ public sealed class DatasetTests : IDisposable
         Assert.Equal(trainCopy, Assert.Single(leak.Train).Path);
         Assert.Equal(testCopy, Assert.Single(leak.Test).Path);
         Assert.False(leak.HasConflictingLabels);
-        Assert.Equal(Caching.ContentHash.Compute(shared), leak.Hash);
+        Assert.Equal(ContentHash.Compute(shared), leak.Hash);
         Assert.Empty(audit.Duplicates);
         Assert.Equal(1, audit.LeakedTestImages);
         Assert.False(audit.IsClean);

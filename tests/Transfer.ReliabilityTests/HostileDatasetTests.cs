@@ -5,6 +5,7 @@ using Transfer.Heads;
 using Transfer.Images;
 using Transfer.Models;
 using Transfer.Pipelines;
+using Transfer.Validation;
 
 namespace Transfer.ReliabilityTests;
 
@@ -139,7 +140,7 @@ public sealed class HostileDatasetTests : IDisposable
     public void Build_OneClassFolder_FailsBeforeAnyWork()
     {
         TestData.CopyClasses(_root, 3, "Bag");
-        var e = Assert.Throws<ArgumentException>(() => TransferPipeline.For(ImageSet.FromDirectory(_root)).Build());
+        var e = Assert.Throws<OptionsValidationException>(() => TransferPipeline.For(ImageSet.FromDirectory(_root)).Build());
         Assert.Contains("a classifier needs at least two", e.Message, StringComparison.Ordinal);
     }
 

@@ -1,6 +1,7 @@
 using SkiaSharp;
 using Transfer.Featurization;
 using Transfer.Images;
+using Transfer.Validation;
 
 namespace Transfer.Testing.Tests;
 
@@ -124,7 +125,7 @@ public sealed class SyntheticImagesTests
             ImagesPerClass = 0,
             Width = 4,
         };
-        var e = Assert.Throws<ArgumentException>(() => SyntheticImages.InMemory(options));
+        var e = Assert.Throws<OptionsValidationException>(() => SyntheticImages.InMemory(options));
         Assert.StartsWith("Invalid synthetic image options / Validation Errors:", e.Message, StringComparison.Ordinal);
         Assert.Contains("Classes must have distinct names; repeated: a.", e.Message, StringComparison.Ordinal);
         Assert.Contains("Class \"a\": Color must be 0xRRGGBB, was 0x1000000.", e.Message, StringComparison.Ordinal);

@@ -231,7 +231,7 @@ internal static class TrainCommand
         {
             if (result.Report.Dataset?.Leaks is { Count: > 0 } leaks)
             {
-                console.WriteLine($"Warning: {leaks.Sum(l => l.TestSources.Count)} test image(s) are also in the training set, so the test figures are optimistic (see the report's Train/test leakage).");
+                console.WriteLine($"Warning: {leaks.Sum(l => l.Test.Count)} test image(s) are also in the training set, so the test figures are optimistic (see the report's Train/test leakage).");
             }
 
             console.WriteLine($"Report: {reportPath}");

@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Globalization;
 using System.Numerics.Tensors;
-using Transfer.Caching;
+using Transfer.Images;
+using Transfer.Validation;
 
 namespace Transfer.Augmentation;
 
@@ -126,15 +127,49 @@ public sealed record AugmentationView
     public override string ToString() => CanonicalKey();
 
     /// <summary>Checks the settings and lists every problem at once.</summary>
-    /// <exception cref="ArgumentException">One or more values are invalid.</exception>
+    /// <exception cref="OptionsValidationException">One or more values are invalid; <see cref="OptionsValidationException.Problems"/> lists them all, in order.</exception>
     public void Validate()
     {
-        var errors = new List<string>();
-        AddErrors(errors, string.Empty);
-        if (errors.Count > 0)
+        var problems = new ValidationProblems();
+        if (!(MinCropScale > 0 && MinCropScale <= 1))
         {
-            throw new ArgumentException($"Invalid Options / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
+            problems.Add($"MinCropScale must be in (0, 1] (a fraction of the image's area), was {MinCropScale}.");
         }
+
+        if (!(MaxCropScale > 0 && MaxCropScale <= 1))
+        {
+            problems.Add($"MaxCropScale must be in (0, 1] (a fraction of the image's area), was {MaxCropScale}.");
+        }
+        else if (MinCropScale > MaxCropScale)
+        {
+            problems.Add($"MinCropScale must be at most MaxCropScale, was {MinCropScale} > {MaxCropScale}; swap them.");
+        }
+
+        if (!(MinCropAspect > 0 && double.IsFinite(MinCropAspect)))
+        {
+            problems.Add($"MinCropAspect must be a positive finite width/height ratio, was {MinCropAspect}.");
+        }
+
+        if (!(MaxCropAspect > 0 && double.IsFinite(MaxCropAspect)))
+        {
+            problems.Add($"MaxCropAspect must be a positive finite width/height ratio, was {MaxCropAspect}.");
+        }
+        else if (MinCropAspect > MaxCropAspect)
+        {
+            problems.Add($"MinCropAspect must be at most MaxCropAspect, was {MinCropAspect} > {MaxCropAspect}; swap them.");
+        }
+
+        if (!(Brightness >= 0 && Brightness < 1))
+        {
+            problems.Add($"Brightness must be in [0, 1) (factors from 1 - Brightness to 1 + Brightness), was {Brightness}.");
+        }
+
+        if (!(Contrast >= 0 && Contrast < 1))
+        {
+            problems.Add($"Contrast must be in [0, 1) (factors from 1 - Contrast to 1 + Contrast), was {Contrast}.");
+        }
+
+        problems.ThrowIfAny(nameof(AugmentationView));
     }
 
     /// <summary>
@@ -157,47 +192,6 @@ public sealed record AugmentationView
         ApplyValidated(planes, width, height, content);
     }
 
-    /// <summary>Adds a message for each invalid setting, each name prefixed (as <c>View.</c> in <see cref="Featurization.FeaturizerOptions.Validate"/>).</summary>
-    internal void AddErrors(List<string> errors, string prefix)
-    {
-        if (!(MinCropScale > 0 && MinCropScale <= 1))
-        {
-            errors.Add($"{prefix}MinCropScale must be in (0, 1] (a fraction of the image's area), was {MinCropScale}.");
-        }
-
-        if (!(MaxCropScale > 0 && MaxCropScale <= 1))
-        {
-            errors.Add($"{prefix}MaxCropScale must be in (0, 1] (a fraction of the image's area), was {MaxCropScale}.");
-        }
-        else if (MinCropScale > MaxCropScale)
-        {
-            errors.Add($"{prefix}MinCropScale must be at most MaxCropScale, was {MinCropScale} > {MaxCropScale}; swap them.");
-        }
-
-        if (!(MinCropAspect > 0 && double.IsFinite(MinCropAspect)))
-        {
-            errors.Add($"{prefix}MinCropAspect must be a positive finite width/height ratio, was {MinCropAspect}.");
-        }
-
-        if (!(MaxCropAspect > 0 && double.IsFinite(MaxCropAspect)))
-        {
-            errors.Add($"{prefix}MaxCropAspect must be a positive finite width/height ratio, was {MaxCropAspect}.");
-        }
-        else if (MinCropAspect > MaxCropAspect)
-        {
-            errors.Add($"{prefix}MinCropAspect must be at most MaxCropAspect, was {MinCropAspect} > {MaxCropAspect}; swap them.");
-        }
-
-        if (!(Brightness >= 0 && Brightness < 1))
-        {
-            errors.Add($"{prefix}Brightness must be in [0, 1) (factors from 1 - Brightness to 1 + Brightness), was {Brightness}.");
-        }
-
-        if (!(Contrast >= 0 && Contrast < 1))
-        {
-            errors.Add($"{prefix}Contrast must be in [0, 1) (factors from 1 - Contrast to 1 + Contrast), was {Contrast}.");
-        }
-    }
 
     /// <summary>Applies a view already validated to planes already checked (the featurizer's per-image path).</summary>
     internal void ApplyValidated(Span<float> planes, int width, int height, ContentHash content)

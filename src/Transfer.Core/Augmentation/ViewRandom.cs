@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Transfer.Caching;
+using Transfer.Images;
 
 namespace Transfer.Augmentation;
 

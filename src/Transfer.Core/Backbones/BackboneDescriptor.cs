@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Transfer.Validation;
 
 namespace Transfer.Backbones;
 
@@ -66,78 +67,75 @@ public sealed record BackboneDescriptor
     public FeatureNormalization FeatureNormalization { get; init; } = FeatureNormalization.None;
 
     /// <summary>Checks the descriptor and lists every problem at once.</summary>
-    /// <exception cref="ArgumentException">One or more values are invalid; the message lists them all.</exception>
+    /// <exception cref="OptionsValidationException">One or more values are invalid; <see cref="OptionsValidationException.Problems"/> lists them all, in order.</exception>
     public void Validate()
     {
-        var errors = new List<string>();
+        var problems = new ValidationProblems();
         if (string.IsNullOrWhiteSpace(InputName))
         {
-            errors.Add("InputName must be the name of the model's image input, was empty.");
+            problems.Add("InputName must be the name of the model's image input, was empty.");
         }
 
         if (string.IsNullOrWhiteSpace(OutputName))
         {
-            errors.Add("OutputName must be the name of the feature output, was empty.");
+            problems.Add("OutputName must be the name of the feature output, was empty.");
         }
 
         if (Width <= 0 || Height <= 0)
         {
-            errors.Add($"Width and Height must be positive, were {Width} and {Height}.");
+            problems.Add($"Width and Height must be positive, were {Width} and {Height}.");
         }
 
         if (FeatureLength <= 0)
         {
-            errors.Add($"FeatureLength must be positive, was {FeatureLength}.");
+            problems.Add($"FeatureLength must be positive, was {FeatureLength}.");
         }
 
         if (Mean is not null && Mean.Count != 3)
         {
-            errors.Add($"Mean must have 3 values (one per channel), had {Mean.Count}.");
+            problems.Add($"Mean must have 3 values (one per channel), had {Mean.Count}.");
         }
 
         if (Std is not null && (Std.Count != 3 || Std.Any(s => s == 0)))
         {
-            errors.Add($"Std must have 3 non-zero values, was [{string.Join(", ", Std)}].");
+            problems.Add($"Std must have 3 non-zero values, was [{string.Join(", ", Std)}].");
         }
 
         if (MeanImage is not null && MeanImage.Count != 3 * Width * Height)
         {
-            errors.Add($"MeanImage must have 3 × {Height} × {Width} = {3 * Width * Height} values, had {MeanImage.Count}.");
+            problems.Add($"MeanImage must have 3 × {Height} × {Width} = {3 * Width * Height} values, had {MeanImage.Count}.");
         }
 
         if (MeanImage is not null && Mean is not null)
         {
-            errors.Add("Give either Mean or MeanImage, not both.");
+            problems.Add("Give either Mean or MeanImage, not both.");
         }
 
         if (PooledOutputs is not null)
         {
             if (PooledOutputs.Any(string.IsNullOrWhiteSpace))
             {
-                errors.Add($"PooledOutputs must name node outputs, had an empty name in [{string.Join(", ", PooledOutputs)}]. Remove the empty entry.");
+                problems.Add($"PooledOutputs must name node outputs, had an empty name in [{string.Join(", ", PooledOutputs)}]. Remove the empty entry.");
             }
 
             var repeated = PooledOutputs.Where(p => !string.IsNullOrWhiteSpace(p)).GroupBy(p => p, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
             if (repeated.Count > 0)
             {
-                errors.Add($"PooledOutputs names [{string.Join(", ", repeated)}] more than once. Give each output once.");
+                problems.Add($"PooledOutputs names [{string.Join(", ", repeated)}] more than once. Give each output once.");
             }
 
             if (PooledOutputs.Contains(OutputName, StringComparer.Ordinal))
             {
-                errors.Add($"PooledOutputs contains the main output \"{OutputName}\", whose features are already included. List only intermediate outputs.");
+                problems.Add($"PooledOutputs contains the main output \"{OutputName}\", whose features are already included. List only intermediate outputs.");
             }
         }
 
         if (!Enum.IsDefined(FeatureNormalization))
         {
-            errors.Add($"FeatureNormalization must be None or L2, was {(int)FeatureNormalization}.");
+            problems.Add($"FeatureNormalization must be None or L2, was {(int)FeatureNormalization}.");
         }
 
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException($"Invalid backbone descriptor \"{Name}\" / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
-        }
+        problems.ThrowIfAny($"backbone descriptor \"{Name}\"");
     }
 
     /// <summary>Returns a canonical text of every field that changes the features (part of the backbone fingerprint).</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Transfer.Validation;
 
 namespace Transfer.Caching;
 
@@ -38,30 +39,27 @@ public sealed class BottleneckCacheOptions
 
     internal void Validate()
     {
-        var errors = new List<string>();
+        var problems = new ValidationProblems();
         if (SegmentSize is < 1 or > MaxSegmentSize)
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"SegmentSize must be between 1 and {MaxSegmentSize}, was {SegmentSize}."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"SegmentSize must be between 1 and {MaxSegmentSize}, was {SegmentSize}."));
         }
 
         if (!Enum.IsDefined(Storage))
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Storage must be SinglePrecision or HalfPrecision, was {(int)Storage}."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"Storage must be SinglePrecision or HalfPrecision, was {(int)Storage}."));
         }
 
         if (StaleTempFileAge <= TimeSpan.Zero)
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"StaleTempFileAge must be positive, was {StaleTempFileAge}."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"StaleTempFileAge must be positive, was {StaleTempFileAge}."));
         }
 
         if (LoggerFactory is null)
         {
-            errors.Add("LoggerFactory must not be null; use NullLoggerFactory.Instance to turn logging off.");
+            problems.Add("LoggerFactory must not be null; use NullLoggerFactory.Instance to turn logging off.");
         }
 
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException("Invalid BottleneckCacheOptions / Validation Errors:" + Environment.NewLine + string.Join(Environment.NewLine, errors), "options");
-        }
+        problems.ThrowIfAny(nameof(BottleneckCacheOptions), "options");
     }
 }

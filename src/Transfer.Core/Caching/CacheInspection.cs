@@ -1,3 +1,5 @@
+using Transfer.Images;
+
 namespace Transfer.Caching;
 
 /// <summary>The contents of a <see cref="BottleneckCache"/> folder, from <see cref="BottleneckCache.Inspect"/>.</summary>

@@ -1,7 +1,7 @@
 namespace Transfer.Caching;
 
 /// <summary>
-/// A row of the <see cref="Microsoft.ML.IDataView"/> made by <see cref="BottleneckStore.LoadFeatures"/>:
+/// A row of the <see cref="Microsoft.ML.IDataView"/> made by <see cref="BottleneckStoreDataViewExtensions.LoadFeatures"/>:
 /// a label and its bottleneck vector. Also usable with <c>mlContext.Data.CreateEnumerable&lt;CachedFeatureRow&gt;</c>.
 /// </summary>
 public sealed class CachedFeatureRow

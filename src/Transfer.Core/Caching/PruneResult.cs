@@ -1,3 +1,5 @@
+using Transfer.Images;
+
 namespace Transfer.Caching;
 
 /// <summary>What <see cref="BottleneckCache.Prune(Func{ContentHash, bool})"/> removed.</summary>

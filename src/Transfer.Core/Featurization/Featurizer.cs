@@ -1,9 +1,5 @@
-using System.Diagnostics;
-using System.Threading.Channels;
 using Microsoft.ML.OnnxRuntime;
-using Transfer.Augmentation;
 using Transfer.Backbones;
-using Transfer.Caching;
 using Transfer.Images;
 
 namespace Transfer.Featurization;
@@ -13,7 +9,7 @@ namespace Transfer.Featurization;
 /// reusing its buffers, so memory stays bounded however many images there are. Thread-safe; owns an ONNX Runtime
 /// session, so dispose it.
 /// </summary>
-public sealed class Featurizer : IDisposable
+public sealed partial class Featurizer : IDisposable
 {
     private readonly Lazy<byte[]> _modelBytes;
     private readonly Lazy<BackboneSession> _lazySession;
@@ -221,99 +217,6 @@ public sealed class Featurizer : IDisposable
         return run.Summary();
     }
 
-    private async Task ComputeAsync(IReadOnlyList<ImageEntry> images, int[] indices, Func<int, ContentHash>? hashOf, FeatureSink sink, IFeatureStore? store, RunState run, IProgress<FeaturizationProgress>? progress, CancellationToken cancellationToken)
-    {
-        if (indices.Length == 0)
-        {
-            return;
-        }
-
-        int batchSize = BatchSize;
-        int decodeThreads = Options.DecodeThreads > 0 ? Options.DecodeThreads : Environment.ProcessorCount;
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var token = linked.Token;
-        var full = Channel.CreateBounded<Batch>(1);
-        var free = Channel.CreateUnbounded<Batch>();
-        for (int i = 0; i < 3; i++)
-        {
-            free.Writer.TryWrite(new Batch(batchSize, Session.PixelsPerImage, pinned: Session.ActiveProvider.IsCuda));
-        }
-
-        var producer = Task.Run(
-            async () =>
-            {
-                try
-                {
-                    for (int start = 0; start < indices.Length; start += batchSize)
-                    {
-                        var batch = await free.Reader.ReadAsync(token).ConfigureAwait(false);
-                        batch.Fill(images, indices, start, Math.Min(batchSize, indices.Length - start), Options, Session, hashOf, decodeThreads, token);
-                        await full.Writer.WriteAsync(batch, token).ConfigureAwait(false);
-                    }
-
-                    full.Writer.TryComplete();
-                }
-                catch (Exception e)
-                {
-                    full.Writer.TryComplete(e);
-                }
-            },
-            token);
-
-        using var runOptions = new RunOptions();
-        using var registration = token.Register(() => runOptions.Terminate = true);
-        var output = new float[batchSize * FeatureLength];
-        try
-        {
-            await foreach (var batch in full.Reader.ReadAllAsync(token).ConfigureAwait(false))
-            {
-                if (batch.DecodedCount > 0)
-                {
-                    Run(batch.Pixels, batch.DecodedCount, output, runOptions, token);
-                }
-
-                int decodedRow = 0;
-                for (int j = 0; j < batch.Count; j++)
-                {
-                    int index = batch.Indices[j];
-                    if (batch.Skips[j] is { } skip)
-                    {
-                        run.Skipped.Add(skip);
-                        continue;
-                    }
-
-                    var features = output.AsSpan(decodedRow++ * FeatureLength, FeatureLength);
-                    if (store is not null && hashOf is not null)
-                    {
-                        store.Add(hashOf(index), features);
-                    }
-
-                    sink(index, features);
-                    run.Computed++;
-                }
-
-                run.Completed += batch.Count;
-                free.Writer.TryWrite(batch);
-                run.Report(progress);
-            }
-        }
-        catch
-        {
-            await linked.CancelAsync().ConfigureAwait(false);
-            try
-            {
-                await producer.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-
-            throw;
-        }
-
-        await producer.ConfigureAwait(false);
-    }
-
     /// <summary>Runs the backbone on <paramref name="count"/> images of prepared planar A,R,G,B pixels.</summary>
     internal void Run(float[] pixels, int count, float[] features, RunOptions? runOptions = null, CancellationToken token = default)
     {
@@ -331,124 +234,6 @@ public sealed class Featurizer : IDisposable
             {
                 _lazySession.Value.Dispose();
             }
-        }
-    }
-
-    private sealed class RunState(int total)
-    {
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-
-        public List<SkippedImage> Skipped { get; } = [];
-
-        public int Hits { get; set; }
-
-        public int Computed { get; set; }
-
-        public int Completed { get; set; }
-
-        public void Report(IProgress<FeaturizationProgress>? progress) =>
-            progress?.Report(new FeaturizationProgress(Completed, total, Skipped.Count, Hits, _clock.Elapsed));
-
-        public FeaturizationSummary Summary() => new(Computed, Hits, Skipped, _clock.Elapsed);
-    }
-
-    private sealed class Batch
-    {
-        private readonly int _pixelsPerImage;
-        private readonly bool[] _decoded;
-
-        public Batch(int capacity, int pixelsPerImage, bool pinned)
-        {
-            _pixelsPerImage = pixelsPerImage;
-
-            // For a GPU, the pixels live on the pinned object heap: never moved, so ONNX Runtime copies them to the device without a per-run pin.
-            Pixels = pinned ? GC.AllocateUninitializedArray<float>(capacity * pixelsPerImage, pinned: true) : new float[capacity * pixelsPerImage];
-            Skips = new SkippedImage?[capacity];
-            Indices = new int[capacity];
-            _decoded = new bool[capacity];
-        }
-
-        public float[] Pixels { get; }
-
-        public SkippedImage?[] Skips { get; }
-
-        public int[] Indices { get; }
-
-        public int Count { get; private set; }
-
-        public int DecodedCount { get; private set; }
-
-        public void Fill(IReadOnlyList<ImageEntry> images, int[] indices, int start, int count, FeaturizerOptions options, BackboneSession session, Func<int, ContentHash>? hashOf, int threads, CancellationToken token)
-        {
-            Count = count;
-            Array.Copy(indices, start, Indices, 0, count);
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = token };
-            ParallelRunner.For(count, parallel, j =>
-            {
-                var entry = images[Indices[j]];
-                Skips[j] = null;
-                _decoded[j] = false;
-                try
-                {
-                    if (options.View is { } view)
-                    {
-                        DecodeView(entry, Indices[j], j, view, options.Preprocessing, session, hashOf);
-                    }
-                    else
-                    {
-                        session.Decode(entry, options.Preprocessing, Pixels, j);
-                    }
-
-                    _decoded[j] = true;
-                }
-                catch (InvalidImageException e) when (options.BadImagePolicy == BadImagePolicy.Skip)
-                {
-                    Skips[j] = new SkippedImage(entry.Name, e.Reason);
-                }
-            });
-
-            // Decoded images go first, contiguous, so one run covers them.
-            int decoded = 0;
-            for (int j = 0; j < count; j++)
-            {
-                if (_decoded[j])
-                {
-                    if (decoded != j)
-                    {
-                        Pixels.AsSpan(j * _pixelsPerImage, _pixelsPerImage).CopyTo(Pixels.AsSpan(decoded * _pixelsPerImage, _pixelsPerImage));
-                    }
-
-                    decoded++;
-                }
-            }
-
-            DecodedCount = decoded;
-        }
-
-        /// <summary>
-        /// Decodes one image into slot <paramref name="slot"/> and turns it into the view. A random view is seeded by the
-        /// image's content hash: the one computed for the cache when there is one, else computed here from the bytes read once.
-        /// </summary>
-        private void DecodeView(ImageEntry entry, int index, int slot, AugmentationView view, ImagePreprocessing preprocessing, BackboneSession session, Func<int, ContentHash>? hashOf)
-        {
-            ContentHash content = default;
-            if (view.IsRandom && hashOf is null)
-            {
-                var bytes = entry.ReadBytes();
-                content = ContentHash.Compute(bytes.Span);
-                session.Decode(bytes.Span, entry.Name, preprocessing, Pixels, slot);
-            }
-            else
-            {
-                if (view.IsRandom)
-                {
-                    content = hashOf!(index);
-                }
-
-                session.Decode(entry, preprocessing, Pixels, slot);
-            }
-
-            view.ApplyValidated(Pixels.AsSpan(slot * _pixelsPerImage, _pixelsPerImage), session.Width, session.Height, content);
         }
     }
 }

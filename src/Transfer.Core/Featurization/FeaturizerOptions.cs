@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Transfer.Augmentation;
 using Transfer.Images;
+using Transfer.Validation;
 
 namespace Transfer.Featurization;
 
@@ -65,31 +66,31 @@ public sealed record FeaturizerOptions
     public AugmentationView? View { get; init; }
 
     /// <summary>Checks the options and lists every problem at once.</summary>
-    /// <exception cref="ArgumentException">One or more values are invalid.</exception>
+    /// <exception cref="OptionsValidationException">One or more values are invalid; <see cref="OptionsValidationException.Problems"/> lists them all, in order.</exception>
     public void Validate()
     {
-        var errors = new List<string>();
-        RuntimeOptionsValidation.AddErrors(errors, BatchSize, GpuBatchSize, IntraOpThreads, ExecutionProvider, OptimizedGraphDirectory);
+        var problems = new ValidationProblems();
+        RuntimeOptionsValidation.AddProblems(problems, BatchSize, GpuBatchSize, IntraOpThreads, ExecutionProvider, OptimizedGraphDirectory);
 
         if (DecodeThreads < 0)
         {
-            errors.Add($"DecodeThreads must be 0 (one per core) or more, was {DecodeThreads}.");
+            problems.Add($"DecodeThreads must be 0 (one per core) or more, was {DecodeThreads}.");
         }
 
         if (Preprocessing is null)
         {
-            errors.Add("Preprocessing must not be null.");
+            problems.Add("Preprocessing must not be null.");
         }
         else if (Preprocessing.MaxPixels < 1)
         {
-            errors.Add($"Preprocessing.MaxPixels must be positive, was {Preprocessing.MaxPixels}.");
+            problems.Add($"Preprocessing.MaxPixels must be positive, was {Preprocessing.MaxPixels}.");
         }
 
-        View?.AddErrors(errors, "View.");
-
-        if (errors.Count > 0)
+        if (View is not null)
         {
-            throw new ArgumentException($"Invalid Options / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
+            problems.AddFrom("View.", View.Validate);
         }
+
+        problems.ThrowIfAny(nameof(FeaturizerOptions));
     }
 }

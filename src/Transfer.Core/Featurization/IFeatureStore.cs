@@ -1,8 +1,8 @@
-using Transfer.Caching;
+using Transfer.Images;
 
 namespace Transfer.Featurization;
 
-/// <summary>Where the featurizer looks up and stores feature vectors by image content. <see cref="BottleneckStore"/> implements it.</summary>
+/// <summary>Where the featurizer looks up and stores feature vectors by image content. <see cref="Caching.BottleneckStore"/> implements it.</summary>
 public interface IFeatureStore
 {
     /// <summary>Copies the stored vectors of the given images into <paramref name="destination"/> (row <c>i</c> for key <c>i</c>).</summary>

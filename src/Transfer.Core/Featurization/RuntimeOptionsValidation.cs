@@ -1,34 +1,36 @@
+using Transfer.Validation;
+
 namespace Transfer.Featurization;
 
 /// <summary>The checks shared by the options that open an ONNX Runtime session (<see cref="FeaturizerOptions"/>, <see cref="Models.PredictorOptions"/>).</summary>
 internal static class RuntimeOptionsValidation
 {
     /// <summary>Adds a message for each invalid runtime setting, in a fixed order.</summary>
-    internal static void AddErrors(List<string> errors, int batchSize, int gpuBatchSize, int intraOpThreads, ExecutionProvider? executionProvider, string? optimizedGraphDirectory)
+    internal static void AddProblems(ValidationProblems problems, int batchSize, int gpuBatchSize, int intraOpThreads, ExecutionProvider? executionProvider, string? optimizedGraphDirectory)
     {
         if (batchSize is < 1 or > 4096)
         {
-            errors.Add($"BatchSize must be in [1, 4096], was {batchSize}.");
+            problems.Add($"BatchSize must be in [1, 4096], was {batchSize}.");
         }
 
         if (gpuBatchSize is < 1 or > 4096)
         {
-            errors.Add($"GpuBatchSize must be in [1, 4096], was {gpuBatchSize}.");
+            problems.Add($"GpuBatchSize must be in [1, 4096], was {gpuBatchSize}.");
         }
 
         if (intraOpThreads < 0)
         {
-            errors.Add($"IntraOpThreads must be 0 (one per core) or more, was {intraOpThreads}.");
+            problems.Add($"IntraOpThreads must be 0 (one per core) or more, was {intraOpThreads}.");
         }
 
         if (executionProvider is null)
         {
-            errors.Add("ExecutionProvider must not be null; use ExecutionProvider.Cpu or ExecutionProvider.Cuda(deviceId).");
+            problems.Add("ExecutionProvider must not be null; use ExecutionProvider.Cpu or ExecutionProvider.Cuda(deviceId).");
         }
 
         if (optimizedGraphDirectory is { } dir && (dir.Length == 0 || dir.IndexOfAny(Path.GetInvalidPathChars()) >= 0))
         {
-            errors.Add($"OptimizedGraphDirectory must be a folder path or null (no saved graphs), was \"{dir}\".");
+            problems.Add($"OptimizedGraphDirectory must be a folder path or null (no saved graphs), was \"{dir}\".");
         }
     }
 }

@@ -1,5 +1,3 @@
-using Transfer.Caching;
-
 namespace Transfer.Images;
 
 /// <summary>
@@ -47,7 +45,7 @@ public static class DatasetAudit
             all = all.Concat(testHashes.SelectMany(g => g.Value.Select(e => (DatasetPart.Test, e.Label, g.Key))));
         }
 
-        return new DatasetAuditResult(train.Count, test?.Count ?? 0, duplicates, leaks, unreadable, Reporting.RunManifest.CombineDatasetHash(all));
+        return new DatasetAuditResult(train.Count, test?.Count ?? 0, duplicates, leaks, unreadable, DatasetHash.Combine(all));
     }
 
     private static Dictionary<ContentHash, List<ImageEntry>> Hash(ImageSet set, List<SkippedImage> unreadable, CancellationToken cancellationToken)

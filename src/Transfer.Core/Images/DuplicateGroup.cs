@@ -1,5 +1,3 @@
-using Transfer.Caching;
-
 namespace Transfer.Images;
 
 /// <summary>Images with identical bytes within one set (found by <see cref="DatasetAudit"/>).</summary>

@@ -1,5 +1,3 @@
-using Transfer.Caching;
-
 namespace Transfer.Images;
 
 /// <summary>An image whose exact bytes are in both the training and the test set (found by <see cref="DatasetAudit"/>): test metrics on it are not a measure of generalisation.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Transfer.Featurization;
+using Transfer.Validation;
 
 namespace Transfer.Models;
 
@@ -42,20 +43,17 @@ public sealed class PredictorOptions
     public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>Checks the options and lists every problem at once.</summary>
-    /// <exception cref="ArgumentException">One or more values are invalid.</exception>
+    /// <exception cref="OptionsValidationException">One or more values are invalid; <see cref="OptionsValidationException.Problems"/> lists them all, in order.</exception>
     public void Validate()
     {
-        var errors = new List<string>();
-        RuntimeOptionsValidation.AddErrors(errors, BatchSize, GpuBatchSize, IntraOpThreads, ExecutionProvider, OptimizedGraphDirectory);
+        var problems = new ValidationProblems();
+        RuntimeOptionsValidation.AddProblems(problems, BatchSize, GpuBatchSize, IntraOpThreads, ExecutionProvider, OptimizedGraphDirectory);
 
         if (MaxPixels < 1)
         {
-            errors.Add($"MaxPixels must be positive, was {MaxPixels}.");
+            problems.Add($"MaxPixels must be positive, was {MaxPixels}.");
         }
 
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException($"Invalid Options / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
-        }
+        problems.ThrowIfAny(nameof(PredictorOptions));
     }
 }

@@ -16,13 +16,13 @@ public sealed record DatasetSummary
     /// <value>The default value is an empty list.</value>
     public IReadOnlyList<SkippedImage> Skipped { get; init; } = [];
 
-    /// <summary>Gets groups of images with identical content, or <see langword="null"/> when no audit looked for them.</summary>
+    /// <summary>Gets groups of images with identical content (<see cref="DatasetAuditResult.Duplicates"/>), or <see langword="null"/> when no audit looked for them.</summary>
     /// <value>The default value is <see langword="null"/> (not checked).</value>
-    public IReadOnlyList<DuplicateImages>? Duplicates { get; init; }
+    public IReadOnlyList<DuplicateGroup>? Duplicates { get; init; }
 
-    /// <summary>Gets images whose content is in both the training and the test set, or <see langword="null"/> when no audit looked for them.</summary>
+    /// <summary>Gets images whose content is in both the training and the test set (<see cref="DatasetAuditResult.Leaks"/>), or <see langword="null"/> when no audit looked for them.</summary>
     /// <value>The default value is <see langword="null"/> (not checked).</value>
-    public IReadOnlyList<TrainTestLeak>? Leaks { get; init; }
+    public IReadOnlyList<ImageLeak>? Leaks { get; init; }
 
     /// <summary>Gets the total number of training images.</summary>
     public int TrainCount => Classes.Sum(c => c.Train);
@@ -42,8 +42,8 @@ public sealed record DatasetSummary
         ArgumentNullException.ThrowIfNull(audit);
         return FromImageSets(train, test, skipped) with
         {
-            Duplicates = [.. audit.Duplicates.Select(g => new DuplicateImages(g.Hash.ToString(), [.. g.Entries.Select(Source)]))],
-            Leaks = [.. audit.Leaks.Select(l => new TrainTestLeak(l.Hash.ToString(), [.. l.Train.Select(Source)], [.. l.Test.Select(Source)]))],
+            Duplicates = audit.Duplicates,
+            Leaks = audit.Leaks,
         };
     }
 
@@ -71,6 +71,4 @@ public sealed record DatasetSummary
         var left = skipped?.ToList() ?? [.. train.Skipped, .. test?.Skipped ?? []];
         return new DatasetSummary { Classes = classes, Skipped = left };
     }
-
-    private static string Source(ImageEntry entry) => entry.Path ?? entry.Name;
 }

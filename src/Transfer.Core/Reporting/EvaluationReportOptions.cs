@@ -1,3 +1,5 @@
+using Transfer.Validation;
+
 namespace Transfer.Reporting;
 
 /// <summary>Options for <see cref="EvaluationReport"/>.</summary>
@@ -27,38 +29,35 @@ public sealed class EvaluationReportOptions
     public int MarkdownRows { get; init; } = 5;
 
     /// <summary>Checks the options and lists every problem at once.</summary>
-    /// <exception cref="ArgumentException">One or more values are invalid.</exception>
+    /// <exception cref="OptionsValidationException">One or more values are invalid; <see cref="OptionsValidationException.Problems"/> lists them all, in order.</exception>
     public void Validate()
     {
-        var errors = new List<string>();
+        var problems = new ValidationProblems();
         if (string.IsNullOrWhiteSpace(Title))
         {
-            errors.Add("Title must not be empty; leave it out for \"Evaluation report\".");
+            problems.Add("Title must not be empty; leave it out for \"Evaluation report\".");
         }
 
         if (TopLossCount is < 0 or > MaxTopLosses)
         {
-            errors.Add($"TopLossCount must be in [0, {MaxTopLosses}], was {TopLossCount}.");
+            problems.Add($"TopLossCount must be in [0, {MaxTopLosses}], was {TopLossCount}.");
         }
 
         if (ConfusedPairCount < 0)
         {
-            errors.Add($"ConfusedPairCount must be 0 or more, was {ConfusedPairCount}.");
+            problems.Add($"ConfusedPairCount must be 0 or more, was {ConfusedPairCount}.");
         }
 
         if (ThumbnailSize is < 16 or > 512)
         {
-            errors.Add($"ThumbnailSize must be in [16, 512] pixels, was {ThumbnailSize}.");
+            problems.Add($"ThumbnailSize must be in [16, 512] pixels, was {ThumbnailSize}.");
         }
 
         if (MarkdownRows < 0)
         {
-            errors.Add($"MarkdownRows must be 0 or more, was {MarkdownRows}.");
+            problems.Add($"MarkdownRows must be 0 or more, was {MarkdownRows}.");
         }
 
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException($"Invalid Options / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
-        }
+        problems.ThrowIfAny(nameof(EvaluationReportOptions));
     }
 }

@@ -1,10 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using Transfer.Caching;
 using Transfer.Images;
 using Transfer.Models;
 
@@ -115,17 +112,7 @@ public sealed record RunManifest
     public static string ComputeDatasetHash(IEnumerable<ImageEntry> train, IEnumerable<ImageEntry>? test = null)
     {
         ArgumentNullException.ThrowIfNull(train);
-        return CombineDatasetHash(
-            train.Select(e => (DatasetPart.Train, e.Label, ContentHash.Compute(e.ReadBytes().Span)))
-                .Concat((test ?? []).Select(e => (DatasetPart.Test, e.Label, ContentHash.Compute(e.ReadBytes().Span)))));
-    }
-
-    /// <summary>The dataset hash of images whose content hashes are known (<see cref="DatasetAudit"/> computes them once for both).</summary>
-    internal static string CombineDatasetHash(IEnumerable<(DatasetPart Part, string Label, ContentHash Hash)> images)
-    {
-        var lines = images.Select(i => $"{(i.Part == DatasetPart.Train ? "train" : "test")}\t{i.Label}\t{i.Hash}").ToList();
-        lines.Sort(StringComparer.Ordinal);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', lines))));
+        return Images.DatasetHash.Compute(train, test);
     }
 
     /// <summary>Gets the versions of Transfer, ML.NET, ONNX Runtime and SkiaSharp loaded in this process (informational versions, without the commit suffix).</summary>

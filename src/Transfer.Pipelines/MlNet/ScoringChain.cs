@@ -1,17 +1,18 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
-using Microsoft.ML.Transforms.Image;
 using Transfer.Backbones;
 using Transfer.Featurization;
 using Transfer.Heads;
+using Transfer.Models;
 
 namespace Transfer.Pipelines.MlNet;
 
 /// <summary>
-/// Builds the drop-in's scoring chain from ML.NET's own transforms: copy the bytes column → decode
-/// (<see cref="ImageBytesDecoder"/>) → <c>ResizeImages</c> → <c>ExtractPixels</c> → <c>ApplyOnnxModel</c> (the backbone
-/// graph) → the head's ML.NET transformers (key <c>PredictedLabel</c>, no key-to-value step) → drop the intermediates.
+/// Builds the drop-in's scoring chain from ML.NET's own transforms, with the chain builder <see cref="TransferModel"/>
+/// uses (<see cref="ScoringChainBuilder"/>): copy the bytes column → decode (<see cref="ImageBytesDecoder"/>) → the
+/// backbone (<c>ResizeImages</c> → <c>ExtractPixels</c> → <c>ApplyOnnxModel</c>) → the head's ML.NET transformers (key
+/// <c>PredictedLabel</c>, no key-to-value step) → drop the intermediates.
 /// </summary>
 internal static class ScoringChain
 {
@@ -20,27 +21,18 @@ internal static class ScoringChain
     public static ITransformer Build(MLContext ml, DataViewSchema inputSchema, string imageColumn, Featurizer featurizer, TrainedHead head, string scoreColumn, string predictedLabelColumn)
     {
         // An empty view with the input's schema: every step below is fitted on the schema only.
-        IDataView data = new EmptyDataView(inputSchema);
-        var steps = new List<ITransformer>();
-        ITransformer Add(ITransformer t)
-        {
-            steps.Add(t);
-            data = t.Transform(data);
-            return t;
-        }
-
-        Add(ml.Transforms.CopyColumns(ImageBytesDecoder.BytesColumn, imageColumn).Fit(data));
-        Add(ml.Transforms.CustomMapping(new ImageBytesDecoder().GetMapping(), ImageBytesDecoder.ContractName).Fit(data));
-        var backbone = featurizer.Backbone;
-        Add(ml.Transforms.ResizeImages(ImageBytesDecoder.ImageColumn, backbone.Width, backbone.Height, ImageBytesDecoder.ImageColumn, ImageResizingEstimator.ResizingKind.Fill).Fit(data));
-        Add(ml.Transforms.ExtractPixels(BackboneGraph.PixelsName, ImageBytesDecoder.ImageColumn, ImagePixelExtractingEstimator.ColorBits.All, ImagePixelExtractingEstimator.ColorsOrder.ARGB).Fit(data));
+        var chain = new ScoringChainBuilder(ml, new EmptyDataView(inputSchema))
+            .Append(ml.Transforms.CopyColumns(ImageBytesDecoder.BytesColumn, imageColumn))
+            .Append(ml.Transforms.CustomMapping(new ImageBytesDecoder().GetMapping(), ImageBytesDecoder.ContractName));
 
         // ApplyOnnxModel reads the graph from a file (again when saving); the round trip below embeds it, then the file goes.
         string onnxPath = Path.Combine(Path.GetTempPath(), $"transfer-dropin-{Guid.NewGuid():N}.onnx");
         File.WriteAllBytes(onnxPath, featurizer.ModelBytes);
         try
         {
-            Add(ml.Transforms.ApplyOnnxModel([BackboneGraph.FeaturesName], [BackboneGraph.PixelsName], onnxPath).Fit(data));
+            // The featurizer's preprocessing is Compatible: ResizeImages (Fill) and ExtractPixels give its exact pixels.
+            var backbone = featurizer.Backbone;
+            chain.AppendBackbone(ImageBytesDecoder.ImageColumn, backbone.Width, backbone.Height, featurizer.Options.Preprocessing.ResizeMode, onnxPath, gpuDeviceId: null, fallbackToCpu: false);
             var headSteps = Flatten(head.ScoringTransformer).ToList();
             while (headSteps.Count > 0 && headSteps[^1] is KeyToValueMappingTransformer)
             {
@@ -49,16 +41,16 @@ internal static class ScoringChain
 
             foreach (var step in headSteps)
             {
-                Add(step);
+                chain.Append(step);
             }
 
             if (scoreColumn != "Score" || predictedLabelColumn != "PredictedLabel")
             {
-                Add(ml.Transforms.CopyColumns(scoreColumn, "Score").Append(ml.Transforms.CopyColumns(predictedLabelColumn, "PredictedLabel")).Fit(data));
+                chain.Append(ml.Transforms.CopyColumns(scoreColumn, "Score").Append(ml.Transforms.CopyColumns(predictedLabelColumn, "PredictedLabel")));
             }
 
             var drop = new List<string> { ImageBytesDecoder.BytesColumn, ImageBytesDecoder.ImageColumn, BackboneGraph.PixelsName };
-            drop.AddRange(data.Schema.Select(c => c.Name).Where(n => n == NeuralHeadTrainer.LogProbabilitiesColumn));
+            drop.AddRange(chain.Schema.Select(c => c.Name).Where(n => n == NeuralHeadTrainer.LogProbabilitiesColumn));
             if (scoreColumn != "Score")
             {
                 drop.Add("Score");
@@ -69,12 +61,12 @@ internal static class ScoringChain
                 drop.Add("PredictedLabel");
             }
 
-            Add(ml.Transforms.DropColumns([.. drop.Distinct(StringComparer.Ordinal)]).Fit(data));
-            var chain = new TransformerChain<ITransformer>([.. steps]);
+            chain.Append(ml.Transforms.DropColumns([.. drop.Distinct(StringComparer.Ordinal)]));
+            var built = chain.Build();
 
             // Save and load once: proves the chain serialises, and the loaded ONNX transformer owns its own copy of the graph.
             using var buffer = new MemoryStream();
-            ml.Model.Save(chain, null, buffer);
+            ml.Model.Save(built, null, buffer);
             buffer.Position = 0;
             return ml.Model.Load(buffer, out _);
         }

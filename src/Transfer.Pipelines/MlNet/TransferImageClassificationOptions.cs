@@ -3,6 +3,7 @@ using Microsoft.ML;
 using Transfer.Backbones;
 using Transfer.Heads;
 using Transfer.Heads.Neural;
+using Transfer.Validation;
 
 namespace Transfer.Pipelines.MlNet;
 
@@ -119,59 +120,56 @@ public sealed partial class TransferImageClassificationTrainer
         public int Seed { get; set; }
 
         /// <summary>Checks every option and lists every problem in one exception.</summary>
-        /// <exception cref="ArgumentException">One or more options are invalid.</exception>
+        /// <exception cref="OptionsValidationException">One or more options are invalid; <see cref="OptionsValidationException.Problems"/> lists them all, in order.</exception>
         internal void Validate()
         {
-            var errors = new List<string>();
-            CheckName(errors, nameof(LabelColumnName), LabelColumnName);
-            CheckName(errors, nameof(FeatureColumnName), FeatureColumnName);
-            CheckName(errors, nameof(ScoreColumnName), ScoreColumnName);
-            CheckName(errors, nameof(PredictedLabelColumnName), PredictedLabelColumnName);
+            var problems = new ValidationProblems();
+            CheckName(problems, nameof(LabelColumnName), LabelColumnName);
+            CheckName(problems, nameof(FeatureColumnName), FeatureColumnName);
+            CheckName(problems, nameof(ScoreColumnName), ScoreColumnName);
+            CheckName(problems, nameof(PredictedLabelColumnName), PredictedLabelColumnName);
             if (Epoch < 1)
             {
-                errors.Add($"Epoch must be at least 1, was {Epoch}.");
+                problems.Add($"Epoch must be at least 1, was {Epoch}.");
             }
 
             if (BatchSize < 1)
             {
-                errors.Add($"BatchSize must be at least 1, was {BatchSize}.");
+                problems.Add($"BatchSize must be at least 1, was {BatchSize}.");
             }
 
             if (!(LearningRate > 0) || float.IsInfinity(LearningRate))
             {
-                errors.Add($"LearningRate must be positive and finite, was {LearningRate.ToString(CultureInfo.InvariantCulture)}; try 0.001 with Adam or 0.01 with Sgd.");
+                problems.Add($"LearningRate must be positive and finite, was {LearningRate.ToString(CultureInfo.InvariantCulture)}; try 0.001 with Adam or 0.01 with Sgd.");
             }
 
             if (ValidationSetFraction is float fraction && !(fraction >= 0 && fraction < 1))
             {
-                errors.Add($"ValidationSetFraction must be in [0, 1) or null, was {fraction.ToString(CultureInfo.InvariantCulture)}.");
+                problems.Add($"ValidationSetFraction must be in [0, 1) or null, was {fraction.ToString(CultureInfo.InvariantCulture)}.");
             }
 
             if (WorkspacePath is not null && string.IsNullOrWhiteSpace(WorkspacePath))
             {
-                errors.Add("WorkspacePath must be a folder path or null (no on-disk cache), was blank.");
+                problems.Add("WorkspacePath must be a folder path or null (no on-disk cache), was blank.");
             }
 
-            if (errors.Count == 0)
+            if (problems.Count == 0)
             {
                 // The head's own checks (schedule, early stopping, hidden layers), named as the user wrote them.
                 try
                 {
                     ToHeadOptions(hasValidationSet: ValidationSet is not null).Validate(requireHiddenLayers: false);
                 }
-                catch (ArgumentException e)
+                catch (OptionsValidationException e)
                 {
-                    foreach (string line in e.Message.Split('\n').Skip(1))
+                    foreach (string problem in e.Problems)
                     {
-                        errors.Add(line.TrimStart('-', ' ').Replace("EarlyStopping.", "EarlyStoppingCriteria.", StringComparison.Ordinal));
+                        problems.Add(problem.Replace("EarlyStopping.", "EarlyStoppingCriteria.", StringComparison.Ordinal));
                     }
                 }
             }
 
-            if (errors.Count > 0)
-            {
-                throw new ArgumentException($"Invalid TransferImageClassificationTrainer.Options / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
-            }
+            problems.ThrowIfAny("TransferImageClassificationTrainer.Options");
         }
 
         /// <summary>Whether any knob of the neural head was set (then that head is trained; otherwise the automatic choice).</summary>
@@ -201,11 +199,11 @@ public sealed partial class TransferImageClassificationTrainer
             };
         }
 
-        private static void CheckName(List<string> errors, string option, string? value)
+        private static void CheckName(ValidationProblems problems, string option, string? value)
         {
             if (string.IsNullOrWhiteSpace(value))
             {
-                errors.Add($"{option} must name a column, was {(value is null ? "null" : "blank")}.");
+                problems.Add($"{option} must name a column, was {(value is null ? "null" : "blank")}.");
             }
         }
     }

@@ -36,7 +36,7 @@ public sealed partial class TransferImageClassificationTrainer : IEstimator<Tran
 
     /// <summary>Creates the trainer.</summary>
     /// <param name="options">The options (kept by reference: do not change them while fitting).</param>
-    /// <exception cref="ArgumentException">An option is invalid; every problem is listed.</exception>
+    /// <exception cref="Transfer.Validation.OptionsValidationException">An option is invalid; its <c>Problems</c> lists every problem.</exception>
     public TransferImageClassificationTrainer(Options options)
     {
         ArgumentNullException.ThrowIfNull(options);

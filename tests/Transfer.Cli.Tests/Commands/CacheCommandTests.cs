@@ -13,10 +13,13 @@ public sealed class CacheCommandTests(CliData data)
         Assert.True(run.ExitCode == 0, run.ToString());
         using var json = JsonDocument.Parse(run.Out);
         var root = json.RootElement;
-        Assert.Equal(27, root.GetProperty("vectors").GetInt64());
-        var fingerprint = Assert.Single(root.GetProperty("fingerprints").EnumerateArray());
-        Assert.Equal(768, fingerprint.GetProperty("dimension").GetInt32()); // the default backbone, ResNet18-MS
-        Assert.True(root.GetProperty("bytesOnDisk").GetInt64() > 27 * 768 * 4 / 2);
+        // 27 images as they are and 27 mirrored (the default --augment auto featurizes the mirror to measure it), each view
+        // under a fingerprint of its own, both the default backbone's 768 features (ResNet18-MS).
+        Assert.Equal(54, root.GetProperty("vectors").GetInt64());
+        var fingerprints = root.GetProperty("fingerprints").EnumerateArray().ToList();
+        Assert.Equal(2, fingerprints.Count);
+        Assert.All(fingerprints, f => Assert.Equal(768, f.GetProperty("dimension").GetInt32()));
+        Assert.True(root.GetProperty("bytesOnDisk").GetInt64() > 54 * 768 * 4 / 2);
     }
 
     [Fact]
@@ -25,7 +28,7 @@ public sealed class CacheCommandTests(CliData data)
         var run = await CliRunner.RunAsync("cache", "info", data.Cache);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("27 vectors", run.Out, StringComparison.Ordinal);
+        Assert.Contains("54 vectors", run.Out, StringComparison.Ordinal);
         Assert.Contains("fingerprint", run.Out, StringComparison.Ordinal);
     }
 
@@ -40,11 +43,11 @@ public sealed class CacheCommandTests(CliData data)
         Assert.True(run.ExitCode == 0, run.ToString());
         using var json = JsonDocument.Parse(run.Out);
         Assert.Equal(18, json.RootElement.GetProperty("imagesKept").GetInt32());
-        Assert.Equal(9, json.RootElement.GetProperty("vectorsRemoved").GetInt64());
-        Assert.Equal(18, json.RootElement.GetProperty("vectorsKept").GetInt64());
+        Assert.Equal(18, json.RootElement.GetProperty("vectorsRemoved").GetInt64()); // 9 test images, plain and mirrored
+        Assert.Equal(36, json.RootElement.GetProperty("vectorsKept").GetInt64());
         var info = await CliRunner.RunAsync("cache", "info", copy, "--json");
         using var after = JsonDocument.Parse(info.Out);
-        Assert.Equal(18, after.RootElement.GetProperty("vectors").GetInt64());
+        Assert.Equal(36, after.RootElement.GetProperty("vectors").GetInt64());
     }
 
     [Fact]
@@ -58,7 +61,7 @@ public sealed class CacheCommandTests(CliData data)
 
         Assert.True(run.ExitCode == 0, run.ToString());
         using var json = JsonDocument.Parse(run.Out);
-        Assert.Equal(18, json.RootElement.GetProperty("vectorsKept").GetInt64());
+        Assert.Equal(36, json.RootElement.GetProperty("vectorsKept").GetInt64());
     }
 
     [Fact]

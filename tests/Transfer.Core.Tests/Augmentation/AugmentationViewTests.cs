@@ -1,6 +1,7 @@
 using Transfer.Augmentation;
-using Transfer.Caching;
+using Transfer.Images;
 using Transfer.Featurization;
+using Transfer.Validation;
 
 namespace Transfer.Core.Tests.Augmentation;
 
@@ -190,7 +191,7 @@ public sealed class AugmentationViewTests
         Assert.Empty(AugmentationView.ForPolicy(AugmentationPolicy.None));
         Assert.Equal([AugmentationView.HorizontalFlip], AugmentationView.ForPolicy(AugmentationPolicy.Flip));
         Assert.Equal(standard, AugmentationView.ForPolicy(AugmentationPolicy.Standard));
-        Assert.Equal(standard, AugmentationView.ForPolicy(AugmentationPolicy.Auto));
+        Assert.Equal([AugmentationView.HorizontalFlip], AugmentationView.ForPolicy(AugmentationPolicy.Auto));
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => AugmentationView.ForPolicy((AugmentationPolicy)42));
         Assert.Contains("42", e.Message, StringComparison.Ordinal);
     }
@@ -200,11 +201,11 @@ public sealed class AugmentationViewTests
     {
         var view = new AugmentationView { MinCropScale = 0, MaxCropScale = 1.5, MinCropAspect = -1, MaxCropAspect = double.PositiveInfinity, Brightness = 1, Contrast = -0.1 };
 
-        var e = Assert.Throws<ArgumentException>(view.Validate);
+        var e = Assert.Throws<OptionsValidationException>(view.Validate);
 
-        Assert.StartsWith("Invalid Options / Validation Errors:", e.Message, StringComparison.Ordinal);
-        string[] lines = e.Message.Split(Environment.NewLine)[1..];
-        Assert.Equal(6, lines.Length);
+        Assert.StartsWith("Invalid AugmentationView / Validation Errors:", e.Message, StringComparison.Ordinal);
+        IReadOnlyList<string> lines = e.Problems;
+        Assert.Equal(6, lines.Count);
         Assert.Contains(lines, l => l.StartsWith("MinCropScale must be in (0, 1]", StringComparison.Ordinal) && l.Contains("was 0", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("MaxCropScale must be in (0, 1]", StringComparison.Ordinal) && l.Contains("was 1.5", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("MinCropAspect", StringComparison.Ordinal) && l.Contains("was -1", StringComparison.Ordinal));
@@ -218,7 +219,7 @@ public sealed class AugmentationViewTests
     {
         var view = new AugmentationView { MinCropScale = 0.9, MaxCropScale = 0.5, MinCropAspect = 2, MaxCropAspect = 1 };
 
-        var e = Assert.Throws<ArgumentException>(view.Validate);
+        var e = Assert.Throws<OptionsValidationException>(view.Validate);
 
         Assert.Contains("MinCropScale must be at most MaxCropScale, was 0.9 > 0.5; swap them.", e.Message, StringComparison.Ordinal);
         Assert.Contains("MinCropAspect must be at most MaxCropAspect, was 2 > 1; swap them.", e.Message, StringComparison.Ordinal);
@@ -238,10 +239,10 @@ public sealed class AugmentationViewTests
     {
         var options = new FeaturizerOptions { BatchSize = 0, View = new AugmentationView { Brightness = 2 } };
 
-        var e = Assert.Throws<ArgumentException>(options.Validate);
+        var e = Assert.Throws<OptionsValidationException>(options.Validate);
 
         Assert.Contains("BatchSize must be in [1, 4096], was 0.", e.Message, StringComparison.Ordinal);
-        Assert.Contains($"{Environment.NewLine}View.Brightness must be in [0, 1)", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"{Environment.NewLine}- View.Brightness must be in [0, 1)", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

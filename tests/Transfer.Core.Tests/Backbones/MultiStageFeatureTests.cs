@@ -1,6 +1,7 @@
 using Transfer.Backbones;
 using Transfer.Core.Tests.Backbones.Quantization;
 using Transfer.Testing;
+using Transfer.Validation;
 
 namespace Transfer.Core.Tests.Backbones;
 
@@ -76,7 +77,7 @@ public sealed class MultiStageFeatureTests
     public void Validate_BadPooledOutputs_ListsEveryProblem()
     {
         var descriptor = Descriptor() with { PooledOutputs = ["r1", "", "r1", "y"], FeatureNormalization = (FeatureNormalization)7 };
-        var e = Assert.Throws<ArgumentException>(descriptor.Validate);
+        var e = Assert.Throws<OptionsValidationException>(descriptor.Validate);
         Assert.Contains("PooledOutputs must name node outputs, had an empty name in [r1, , r1, y]. Remove the empty entry.", e.Message, StringComparison.Ordinal);
         Assert.Contains("PooledOutputs names [r1] more than once. Give each output once.", e.Message, StringComparison.Ordinal);
         Assert.Contains("PooledOutputs contains the main output \"y\", whose features are already included. List only intermediate outputs.", e.Message, StringComparison.Ordinal);

@@ -1,4 +1,5 @@
 using Transfer.Caching;
+using Transfer.Images;
 
 namespace Transfer.Core.Tests.Caching;
 

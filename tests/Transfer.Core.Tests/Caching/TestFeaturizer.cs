@@ -1,5 +1,6 @@
 using Transfer.CacheWorker;
 using Transfer.Caching;
+using Transfer.Images;
 
 namespace Transfer.Core.Tests.Caching;
 

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using SkiaSharp;
+using Transfer.Caching;
 using Transfer.Images;
 using Transfer.Reporting;
+using Transfer.Validation;
 
 namespace Transfer.Core.Tests.Reporting;
 
@@ -166,11 +168,13 @@ public sealed class EvaluationReportTests : IDisposable
     [Fact]
     public void ToHtml_DatasetSummary_ShowsCountsSkippedDuplicatesAndLeaks()
     {
+        var testX = ImageEntry.FromFile("/test/x.png", "plain");
+        var testY = ImageEntry.FromFile("/test/y.png", "plain");
         var summary = Summary() with
         {
             Skipped = [new SkippedImage("/d/broken.png", "the file is truncated"), new SkippedImage("/d/.hidden.png", "hidden file")],
-            Duplicates = [new DuplicateImages(new string('a', 64), ["/d/a.png", "/d/b.png"])],
-            Leaks = [new TrainTestLeak(new string('b', 64), ["/train/x.png"], ["/test/x.png", "/test/y.png"])],
+            Duplicates = [new DuplicateGroup(ContentHash.Parse(new string('a', 64)), DatasetPart.Train, [ImageEntry.FromFile("/d/a.png", "plain"), ImageEntry.FromFile("/d/b.png", "plain")])],
+            Leaks = [new ImageLeak(ContentHash.Parse(new string('b', 64)), [ImageEntry.FromFile("/train/x.png", "plain")], [testX, testY])],
         };
         string html = EvaluationReport.Create(_data.Evaluation, dataset: summary).ToHtml();
 
@@ -178,7 +182,8 @@ public sealed class EvaluationReportTests : IDisposable
         Assert.Equal(["total", "15", "9"], TableRows(html, "class-counts-table", "tfoot")[0]);
         Assert.Equal([["/d/broken.png", "the file is truncated"], ["/d/.hidden.png", "hidden file"]], TableRows(html, "skipped-table", "tbody"));
         Assert.Single(TableRows(html, "duplicates-table", "tbody"));
-        Assert.Contains("/test/x.png<br>/test/y.png", html);
+        Assert.Contains($"{testX.Path}<br>{testY.Path}", html);
+        Assert.Contains($"<td class=\"hash\">{new string('b', 12)}…</td>", html);
         Assert.Contains("overstate accuracy", html);
     }
 
@@ -264,10 +269,10 @@ public sealed class EvaluationReportTests : IDisposable
     {
         var options = new EvaluationReportOptions { Title = " ", TopLossCount = -1, ThumbnailSize = 4, ConfusedPairCount = -2 };
 
-        var ex = Assert.Throws<ArgumentException>(() => EvaluationReport.Create(_data.Evaluation, options: options));
+        var ex = Assert.Throws<OptionsValidationException>(() => EvaluationReport.Create(_data.Evaluation, options: options));
 
         Assert.Equal(
-            string.Join(Environment.NewLine, "Invalid Options / Validation Errors:", "Title must not be empty; leave it out for \"Evaluation report\".", "TopLossCount must be in [0, 500], was -1.", "ConfusedPairCount must be 0 or more, was -2.", "ThumbnailSize must be in [16, 512] pixels, was 4."),
+            string.Join(Environment.NewLine, "Invalid EvaluationReportOptions / Validation Errors:", "- Title must not be empty; leave it out for \"Evaluation report\".", "- TopLossCount must be in [0, 500], was -1.", "- ConfusedPairCount must be 0 or more, was -2.", "- ThumbnailSize must be in [16, 512] pixels, was 4."),
             ex.Message);
     }
 

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Transfer.Featurization;
 using Transfer.Images;
 using Transfer.Models;
+using Transfer.Validation;
 
 namespace Transfer.IntegrationTests.Gpu;
 
@@ -127,17 +128,17 @@ public sealed class ExecutionProviderTests(SmallModelFixture fixture) : IClassFi
     public void Options_Validate_ListsEveryGpuProblem()
     {
         var options = new FeaturizerOptions { GpuBatchSize = 0, ExecutionProvider = null!, OptimizedGraphDirectory = string.Empty };
-        var e = Assert.Throws<ArgumentException>(options.Validate);
+        var e = Assert.Throws<OptionsValidationException>(options.Validate);
         Assert.Equal(
             string.Join(
                 Environment.NewLine,
-                "Invalid Options / Validation Errors:",
-                "GpuBatchSize must be in [1, 4096], was 0.",
-                "ExecutionProvider must not be null; use ExecutionProvider.Cpu or ExecutionProvider.Cuda(deviceId).",
-                "OptimizedGraphDirectory must be a folder path or null (no saved graphs), was \"\"."),
+                "Invalid FeaturizerOptions / Validation Errors:",
+                "- GpuBatchSize must be in [1, 4096], was 0.",
+                "- ExecutionProvider must not be null; use ExecutionProvider.Cpu or ExecutionProvider.Cuda(deviceId).",
+                "- OptimizedGraphDirectory must be a folder path or null (no saved graphs), was \"\"."),
             e.Message);
 
-        var p = Assert.Throws<ArgumentException>(() => fixture.Model.CreatePredictor(new PredictorOptions { BatchSize = 0, GpuBatchSize = 5000, MaxPixels = 0 }));
+        var p = Assert.Throws<OptionsValidationException>(() => fixture.Model.CreatePredictor(new PredictorOptions { BatchSize = 0, GpuBatchSize = 5000, MaxPixels = 0 }));
         Assert.Contains("BatchSize must be in [1, 4096], was 0.", p.Message, StringComparison.Ordinal);
         Assert.Contains("GpuBatchSize must be in [1, 4096], was 5000.", p.Message, StringComparison.Ordinal);
         Assert.Contains("MaxPixels must be positive, was 0.", p.Message, StringComparison.Ordinal);

@@ -5,6 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Transfer.Heads.Neural;
 using Transfer.Pipelines.MlNet;
+using Transfer.Validation;
 using static Microsoft.ML.Transforms.ValueToKeyMappingEstimator;
 
 namespace Transfer.Pipelines.Tests.MlNet;
@@ -134,7 +135,7 @@ public sealed class TransferImageClassificationTrainerTests
     public void Options_SeveralProblems_ListsEveryOneInOneException()
     {
         var ml = new MLContext();
-        var e = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.TransferImageClassification(new TransferImageClassificationTrainer.Options
+        var e = Assert.Throws<OptionsValidationException>(() => ml.MulticlassClassification.Trainers.TransferImageClassification(new TransferImageClassificationTrainer.Options
         {
             FeatureColumnName = "",
             Epoch = 0,
@@ -145,11 +146,11 @@ public sealed class TransferImageClassificationTrainerTests
         Assert.Equal(
             string.Join(Environment.NewLine, [
                 "Invalid TransferImageClassificationTrainer.Options / Validation Errors:",
-                "FeatureColumnName must name a column, was blank.",
-                "Epoch must be at least 1, was 0.",
-                "BatchSize must be at least 1, was -1.",
-                "LearningRate must be positive and finite, was NaN; try 0.001 with Adam or 0.01 with Sgd.",
-                "ValidationSetFraction must be in [0, 1) or null, was 1.5.",
+                "- FeatureColumnName must name a column, was blank.",
+                "- Epoch must be at least 1, was 0.",
+                "- BatchSize must be at least 1, was -1.",
+                "- LearningRate must be positive and finite, was NaN; try 0.001 with Adam or 0.01 with Sgd.",
+                "- ValidationSetFraction must be in [0, 1) or null, was 1.5.",
             ]),
             e.Message);
     }
@@ -157,11 +158,11 @@ public sealed class TransferImageClassificationTrainerTests
     [Fact]
     public void Options_BadEarlyStopping_IsNamedAsTheUserWroteIt()
     {
-        var e = Assert.Throws<ArgumentException>(() => new TransferImageClassificationTrainer(new TransferImageClassificationTrainer.Options
+        var e = Assert.Throws<OptionsValidationException>(() => new TransferImageClassificationTrainer(new TransferImageClassificationTrainer.Options
         {
             EarlyStoppingCriteria = new EarlyStopping { Patience = 0 },
         }));
-        Assert.Equal($"Invalid TransferImageClassificationTrainer.Options / Validation Errors:{Environment.NewLine}EarlyStoppingCriteria.Patience must be at least 1, was 0.", e.Message);
+        Assert.Equal($"Invalid TransferImageClassificationTrainer.Options / Validation Errors:{Environment.NewLine}- EarlyStoppingCriteria.Patience must be at least 1, was 0.", e.Message);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Transfer.Images;
+using Transfer.Validation;
 
 namespace Transfer.Backbones.Quantization;
 
@@ -92,64 +93,61 @@ public sealed class QuantizationOptions
     public ILogger? Logger { get; init; }
 
     /// <summary>Checks the options together and lists every problem at once.</summary>
-    /// <exception cref="ArgumentException">One or more values are invalid; the message lists them all with the fix.</exception>
+    /// <exception cref="OptionsValidationException">One or more values are invalid; <see cref="OptionsValidationException.Problems"/> lists them all, in order.</exception>
     public void Validate()
     {
-        var errors = new List<string>();
+        var problems = new ValidationProblems();
         if (CalibrationImageCount < 1)
         {
-            errors.Add($"CalibrationImageCount must be at least 1 (50–100 is typical), was {CalibrationImageCount}.");
+            problems.Add($"CalibrationImageCount must be at least 1 (50–100 is typical), was {CalibrationImageCount}.");
         }
 
         if (HeldOutImageCount < 0)
         {
-            errors.Add($"HeldOutImageCount must be 0 (no guard) or more, was {HeldOutImageCount}.");
+            problems.Add($"HeldOutImageCount must be 0 (no guard) or more, was {HeldOutImageCount}.");
         }
 
         if (double.IsNaN(LowerPercentile) || double.IsNaN(UpperPercentile) || LowerPercentile < 0 || UpperPercentile > 100 || LowerPercentile >= UpperPercentile)
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"LowerPercentile and UpperPercentile must satisfy 0 <= lower < upper <= 100 (percent, e.g. 0.01 and 99.99), were {LowerPercentile} and {UpperPercentile}."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"LowerPercentile and UpperPercentile must satisfy 0 <= lower < upper <= 100 (percent, e.g. 0.01 and 99.99), were {LowerPercentile} and {UpperPercentile}."));
         }
 
         if (double.IsNaN(MinMeanCosine) || MinMeanCosine is < -1 or > 1)
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"MinMeanCosine must be in [-1, 1] (e.g. 0.95), was {MinMeanCosine}."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"MinMeanCosine must be in [-1, 1] (e.g. 0.95), was {MinMeanCosine}."));
         }
 
         if (double.IsNaN(MaxAccuracyDrop) || MaxAccuracyDrop is < 0 or > 1)
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"MaxAccuracyDrop must be a fraction in [0, 1] (0.02 = 2 points), was {MaxAccuracyDrop}."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"MaxAccuracyDrop must be a fraction in [0, 1] (0.02 = 2 points), was {MaxAccuracyDrop}."));
         }
 
         if (BatchSize is < 1 or > 256)
         {
-            errors.Add($"BatchSize must be in [1, 256], was {BatchSize}.");
+            problems.Add($"BatchSize must be in [1, 256], was {BatchSize}.");
         }
 
         if (KeepFp32 is null || KeepFp32.Any(string.IsNullOrWhiteSpace))
         {
-            errors.Add("KeepFp32 must list node names or op types, and contained an empty entry (or was null).");
+            problems.Add("KeepFp32 must list node names or op types, and contained an empty entry (or was null).");
         }
 
         if (Preprocessing is null)
         {
-            errors.Add("Preprocessing must be set (the featurizer's preprocessing), was null.");
+            problems.Add("Preprocessing must be set (the featurizer's preprocessing), was null.");
         }
 
         if (!Enum.IsDefined(Method))
         {
-            errors.Add($"Method must be Percentile or Entropy, was {(int)Method}.");
+            problems.Add($"Method must be Percentile or Entropy, was {(int)Method}.");
         }
 
         if (!Enum.IsDefined(GuardAction))
         {
-            errors.Add($"GuardAction must be Warn or Refuse, was {(int)GuardAction}.");
+            problems.Add($"GuardAction must be Warn or Refuse, was {(int)GuardAction}.");
         }
 
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException($"Invalid QuantizationOptions / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
-        }
+        problems.ThrowIfAny(nameof(QuantizationOptions));
     }
 
     /// <summary>A canonical text of the settings that change the quantized graph (recorded in the report and the model manifest).</summary>

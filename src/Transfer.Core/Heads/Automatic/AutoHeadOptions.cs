@@ -1,4 +1,5 @@
 using System.Globalization;
+using Transfer.Validation;
 
 namespace Transfer.Heads;
 
@@ -60,37 +61,34 @@ public sealed class AutoHeadOptions
         $"Auto(folds={Folds}, seed={Seed}, l2=[{string.Join(',', L2Grid.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}], mlp={(IncludeMlp ? "on" : "off")}, tie={TieTolerance}, budget={(TimeBudget is { } b ? b.TotalSeconds.ToString("R", CultureInfo.InvariantCulture) + "s" : "none")})");
 
     /// <summary>Checks the options and lists every problem at once.</summary>
-    /// <exception cref="ArgumentException">One or more values are invalid.</exception>
+    /// <exception cref="OptionsValidationException">One or more values are invalid; <see cref="OptionsValidationException.Problems"/> lists them all, in order.</exception>
     public void Validate()
     {
-        var errors = new List<string>();
+        var problems = new ValidationProblems();
         if (Folds < 2)
         {
-            errors.Add($"Folds must be at least 2, was {Folds}.");
+            problems.Add($"Folds must be at least 2, was {Folds}.");
         }
 
         if (L2Grid is null || L2Grid.Count == 0)
         {
-            errors.Add("L2Grid must hold at least one L2 weight, was empty.");
+            problems.Add("L2Grid must hold at least one L2 weight, was empty.");
         }
         else if (L2Grid.Any(v => !(v >= 0) || float.IsInfinity(v)))
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"L2Grid values must be finite numbers 0 or more, were [{string.Join(", ", L2Grid)}]."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"L2Grid values must be finite numbers 0 or more, were [{string.Join(", ", L2Grid)}]."));
         }
 
         if (!(TieTolerance >= 0) || double.IsInfinity(TieTolerance))
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"TieTolerance must be a finite number 0 or more, was {TieTolerance}."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"TieTolerance must be a finite number 0 or more, was {TieTolerance}."));
         }
 
         if (TimeBudget is { } budget && budget <= TimeSpan.Zero)
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"TimeBudget must be positive or null (no limit), was {budget}."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"TimeBudget must be positive or null (no limit), was {budget}."));
         }
 
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException($"Invalid Options / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
-        }
+        problems.ThrowIfAny(nameof(AutoHeadOptions));
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Transfer.Validation;
 
 namespace Transfer.Heads;
 
@@ -51,43 +52,40 @@ public sealed class MaximumEntropyHeadOptions
         $"MaximumEntropy(l2={L2Regularization}, l1={L1Regularization}, tolerance={OptimizationTolerance:G3}, history={HistorySize}, iterations={MaximumIterations?.ToString(CultureInfo.InvariantCulture) ?? "default"})");
 
     /// <summary>Checks the options and lists every problem at once.</summary>
-    /// <exception cref="ArgumentException">One or more values are invalid.</exception>
+    /// <exception cref="OptionsValidationException">One or more values are invalid; <see cref="OptionsValidationException.Problems"/> lists them all, in order.</exception>
     public void Validate()
     {
-        var errors = new List<string>();
+        var problems = new ValidationProblems();
         if (!(L2Regularization >= 0) || float.IsInfinity(L2Regularization))
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"L2Regularization must be a finite number 0 or more, was {L2Regularization}."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"L2Regularization must be a finite number 0 or more, was {L2Regularization}."));
         }
 
         if (!(L1Regularization >= 0) || float.IsInfinity(L1Regularization))
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"L1Regularization must be a finite number 0 or more, was {L1Regularization}."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"L1Regularization must be a finite number 0 or more, was {L1Regularization}."));
         }
 
         if (!(OptimizationTolerance > 0) || float.IsInfinity(OptimizationTolerance))
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"OptimizationTolerance must be a finite number above 0, was {OptimizationTolerance}."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"OptimizationTolerance must be a finite number above 0, was {OptimizationTolerance}."));
         }
 
         if (HistorySize < 1)
         {
-            errors.Add($"HistorySize must be at least 1, was {HistorySize}.");
+            problems.Add($"HistorySize must be at least 1, was {HistorySize}.");
         }
 
         if (MaximumIterations is < 1)
         {
-            errors.Add($"MaximumIterations must be at least 1, was {MaximumIterations}.");
+            problems.Add($"MaximumIterations must be at least 1, was {MaximumIterations}.");
         }
 
         if (Threads is < 1)
         {
-            errors.Add($"Threads must be at least 1, was {Threads}.");
+            problems.Add($"Threads must be at least 1, was {Threads}.");
         }
 
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException($"Invalid Options / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
-        }
+        problems.ThrowIfAny(nameof(MaximumEntropyHeadOptions));
     }
 }

@@ -1,3 +1,5 @@
+using Transfer.Validation;
+
 namespace Transfer.Heads;
 
 /// <summary>Options for <see cref="MlNetHeadTrainer"/>. Defaults are ML.NET's own unless stated.</summary>
@@ -24,33 +26,30 @@ public sealed class MlNetHeadOptions
     public int? Threads { get; init; }
 
     /// <summary>Checks the options and lists every problem at once.</summary>
-    /// <exception cref="ArgumentException">One or more values are invalid.</exception>
+    /// <exception cref="OptionsValidationException">One or more values are invalid; <see cref="OptionsValidationException.Problems"/> lists them all, in order.</exception>
     public void Validate()
     {
-        var errors = new List<string>();
+        var problems = new ValidationProblems();
         if (L2Regularization is < 0)
         {
-            errors.Add($"L2Regularization must be 0 or more, was {L2Regularization}.");
+            problems.Add($"L2Regularization must be 0 or more, was {L2Regularization}.");
         }
 
         if (L1Regularization < 0)
         {
-            errors.Add($"L1Regularization must be 0 or more, was {L1Regularization}.");
+            problems.Add($"L1Regularization must be 0 or more, was {L1Regularization}.");
         }
 
         if (MaximumIterations is < 1)
         {
-            errors.Add($"MaximumIterations must be at least 1, was {MaximumIterations}.");
+            problems.Add($"MaximumIterations must be at least 1, was {MaximumIterations}.");
         }
 
         if (Threads is < 1)
         {
-            errors.Add($"Threads must be at least 1, was {Threads}.");
+            problems.Add($"Threads must be at least 1, was {Threads}.");
         }
 
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException($"Invalid Options / Validation Errors:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}");
-        }
+        problems.ThrowIfAny(nameof(MlNetHeadOptions));
     }
 }

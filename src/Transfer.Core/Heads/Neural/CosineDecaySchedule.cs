@@ -1,4 +1,5 @@
 using System.Globalization;
+using Transfer.Validation;
 
 namespace Transfer.Heads.Neural;
 
@@ -33,16 +34,16 @@ public sealed class CosineDecaySchedule : LearningRateSchedule
     }
 
     /// <inheritdoc/>
-    internal override void Validate(List<string> errors)
+    internal override void Validate(ValidationProblems problems)
     {
         if (!(WarmupEpochs >= 0))
         {
-            errors.Add($"CosineDecaySchedule.WarmupEpochs must be zero or positive, was {WarmupEpochs.ToString(CultureInfo.InvariantCulture)}.");
+            problems.Add($"CosineDecaySchedule.WarmupEpochs must be zero or positive, was {WarmupEpochs.ToString(CultureInfo.InvariantCulture)}.");
         }
 
         if (!(FinalRateFraction >= 0 && FinalRateFraction <= 1))
         {
-            errors.Add($"CosineDecaySchedule.FinalRateFraction must be in [0, 1], was {FinalRateFraction.ToString(CultureInfo.InvariantCulture)}.");
+            problems.Add($"CosineDecaySchedule.FinalRateFraction must be in [0, 1], was {FinalRateFraction.ToString(CultureInfo.InvariantCulture)}.");
         }
     }
 

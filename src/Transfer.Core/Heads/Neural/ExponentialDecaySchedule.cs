@@ -1,4 +1,5 @@
 using System.Globalization;
+using Transfer.Validation;
 
 namespace Transfer.Heads.Neural;
 
@@ -34,16 +35,16 @@ public sealed class ExponentialDecaySchedule : LearningRateSchedule
     }
 
     /// <inheritdoc/>
-    internal override void Validate(List<string> errors)
+    internal override void Validate(ValidationProblems problems)
     {
         if (!(DecayRate > 0 && DecayRate <= 1))
         {
-            errors.Add($"ExponentialDecaySchedule.DecayRate must be in (0, 1], was {DecayRate.ToString(CultureInfo.InvariantCulture)}; 0.94 is ImageClassificationTrainer's value.");
+            problems.Add($"ExponentialDecaySchedule.DecayRate must be in (0, 1], was {DecayRate.ToString(CultureInfo.InvariantCulture)}; 0.94 is ImageClassificationTrainer's value.");
         }
 
         if (!(EpochsPerDecay > 0))
         {
-            errors.Add($"ExponentialDecaySchedule.EpochsPerDecay must be positive, was {EpochsPerDecay.ToString(CultureInfo.InvariantCulture)}; 2 is ImageClassificationTrainer's value.");
+            problems.Add($"ExponentialDecaySchedule.EpochsPerDecay must be positive, was {EpochsPerDecay.ToString(CultureInfo.InvariantCulture)}; 2 is ImageClassificationTrainer's value.");
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Transfer.Featurization;
+using Transfer.Validation;
 
 namespace Transfer.Heads.Neural;
 
@@ -48,29 +49,29 @@ public sealed class LearningRateFinder
     {
         ArgumentNullException.ThrowIfNull(head);
         ArgumentNullException.ThrowIfNull(train);
-        var errors = new List<string>();
+        var problems = new ValidationProblems();
         if (!(StartRate > 0 && StartRate < EndRate) || double.IsInfinity(EndRate))
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"LearningRateFinder.StartRate must be positive and below EndRate, were {StartRate} and {EndRate}; fastai uses 1e-7 and 10."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"LearningRateFinder.StartRate must be positive and below EndRate, were {StartRate} and {EndRate}; fastai uses 1e-7 and 10."));
         }
 
         if (Steps < 5)
         {
-            errors.Add($"LearningRateFinder.Steps must be at least 5, was {Steps}; fastai uses 100.");
+            problems.Add($"LearningRateFinder.Steps must be at least 5, was {Steps}; fastai uses 100.");
         }
 
         if (!(Smoothing >= 0 && Smoothing < 1))
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"LearningRateFinder.Smoothing must be in [0, 1), was {Smoothing}; fastai uses 0.98."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"LearningRateFinder.Smoothing must be in [0, 1), was {Smoothing}; fastai uses 0.98."));
         }
 
         if (!(DivergenceFactor > 1))
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"LearningRateFinder.DivergenceFactor must be above 1, was {DivergenceFactor}; fastai uses 4."));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"LearningRateFinder.DivergenceFactor must be above 1, was {DivergenceFactor}; fastai uses 4."));
         }
 
-        NeuralHead.CheckData(train, errors);
-        NeuralHeadOptions.ThrowIfAny(errors);
+        NeuralHead.CheckData(train, problems);
+        problems.ThrowIfAny(NeuralHeadOptions.ProblemSubject);
         head.Options.Validate(requireHiddenLayers: false);
 
         var session = new TrainingSession(head.LayerSizes(train.Dimension, train.ClassCount), head.Options, train, NeuralHead.ClassWeights(head.Options, train));

@@ -1,3 +1,5 @@
+using Transfer.Validation;
+
 namespace Transfer.Heads.Neural;
 
 /// <summary>
@@ -33,9 +35,9 @@ public abstract class LearningRateSchedule
     /// <returns>The learning rate.</returns>
     protected abstract double Compute(double baseRate, int stepIndex, int stepsPerEpoch, int totalSteps);
 
-    /// <summary>Adds this schedule's option errors to <paramref name="errors"/>.</summary>
-    /// <param name="errors">The list collecting every validation failure.</param>
-    internal virtual void Validate(List<string> errors)
+    /// <summary>Adds this schedule's option problems to <paramref name="problems"/>.</summary>
+    /// <param name="problems">The collector of every validation problem.</param>
+    internal virtual void Validate(ValidationProblems problems)
     {
     }
 }

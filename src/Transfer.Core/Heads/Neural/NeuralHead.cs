@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Transfer.Featurization;
+using Transfer.Validation;
 
 namespace Transfer.Heads.Neural;
 
@@ -61,31 +62,31 @@ public abstract class NeuralHead
         ArgumentNullException.ThrowIfNull(train);
         NeuralHeadOptions o = Options;
         o.Validate(RequiresHiddenLayers);
-        var errors = new List<string>();
-        CheckData(train, errors);
+        var problems = new ValidationProblems();
+        CheckData(train, problems);
         if (validation is not null)
         {
             if (validation.Dimension != train.Dimension)
             {
-                errors.Add($"Validation features have {validation.Dimension} dimensions, training features {train.Dimension}; featurize both with the same backbone.");
+                problems.Add($"Validation features have {validation.Dimension} dimensions, training features {train.Dimension}; featurize both with the same backbone.");
             }
 
             if (validation.ClassCount != train.ClassCount)
             {
-                errors.Add($"Validation data has {validation.ClassCount} classes, training data {train.ClassCount}; build both with the same label mapping.");
+                problems.Add($"Validation data has {validation.ClassCount} classes, training data {train.ClassCount}; build both with the same label mapping.");
             }
 
             if (validation.Count == 0)
             {
-                errors.Add("Validation data has no rows; pass null to hold out ValidationFraction of the training data instead.");
+                problems.Add("Validation data has no rows; pass null to hold out ValidationFraction of the training data instead.");
             }
         }
         else if (o.ValidationFraction == 0 && !o.AllowNoValidation)
         {
-            errors.Add("No validation data: pass a validation set to Train, set ValidationFraction above 0 (e.g. 0.1), or set AllowNoValidation = true to train without early stopping and keep the last epoch.");
+            problems.Add("No validation data: pass a validation set to Train, set ValidationFraction above 0 (e.g. 0.1), or set AllowNoValidation = true to train without early stopping and keep the last epoch.");
         }
 
-        NeuralHeadOptions.ThrowIfAny(errors);
+        problems.ThrowIfAny(NeuralHeadOptions.ProblemSubject);
 
         FeatureMatrix trainPart = train;
         FeatureMatrix? validationPart = validation;
@@ -96,7 +97,7 @@ public abstract class NeuralHead
             {
                 if (!o.AllowNoValidation)
                 {
-                    NeuralHeadOptions.ThrowIfAny([string.Create(CultureInfo.InvariantCulture, $"ValidationFraction {o.ValidationFraction} of {train.Count} training rows holds out no row; raise ValidationFraction, pass a validation set, or set AllowNoValidation = true.")]);
+                    throw new OptionsValidationException(NeuralHeadOptions.ProblemSubject, [string.Create(CultureInfo.InvariantCulture, $"ValidationFraction {o.ValidationFraction} of {train.Count} training rows holds out no row; raise ValidationFraction, pass a validation set, or set AllowNoValidation = true.")]);
                 }
 
                 validationPart = null;
@@ -116,17 +117,17 @@ public abstract class NeuralHead
     /// <returns>The widths.</returns>
     internal abstract int[] LayerSizes(int dimension, int classes);
 
-    /// <summary>Adds the failures of the training data to <paramref name="errors"/>.</summary>
-    internal static void CheckData(FeatureMatrix train, List<string> errors)
+    /// <summary>Adds the failures of the training data to <paramref name="problems"/>.</summary>
+    internal static void CheckData(FeatureMatrix train, ValidationProblems problems)
     {
         if (train.Count == 0)
         {
-            errors.Add("Training data has no rows; featurize at least one image per class.");
+            problems.Add("Training data has no rows; featurize at least one image per class.");
         }
 
         if (train.ClassCount < 2)
         {
-            errors.Add($"Training data must have at least 2 classes, had {train.ClassCount}; a classifier needs images of two or more labels.");
+            problems.Add($"Training data must have at least 2 classes, had {train.ClassCount}; a classifier needs images of two or more labels.");
         }
     }
 
@@ -136,7 +137,7 @@ public abstract class NeuralHead
         {
             if (explicitWeights.Count != train.ClassCount)
             {
-                NeuralHeadOptions.ThrowIfAny([$"ClassWeights must have one entry per class ({train.ClassCount}), had {explicitWeights.Count}."]);
+                throw new OptionsValidationException(NeuralHeadOptions.ProblemSubject, [$"ClassWeights must have one entry per class ({train.ClassCount}), had {explicitWeights.Count}."]);
             }
 
             return [.. explicitWeights];

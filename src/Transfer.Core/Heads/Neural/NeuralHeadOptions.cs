@@ -1,5 +1,6 @@
 using System.Globalization;
-using System.Text;
+
+using Transfer.Validation;
 
 namespace Transfer.Heads.Neural;
 
@@ -134,91 +135,91 @@ public sealed class NeuralHeadOptions
 
     /// <summary>Checks every option and throws one exception listing every failure.</summary>
     /// <param name="requireHiddenLayers">Whether at least one hidden layer is required (<see cref="MlpHead"/>).</param>
-    /// <exception cref="ArgumentException">One or more options are invalid; the message lists them all.</exception>
+    /// <exception cref="OptionsValidationException">One or more options are invalid; <see cref="OptionsValidationException.Problems"/> lists them all, in order.</exception>
     internal void Validate(bool requireHiddenLayers)
     {
-        var errors = new List<string>();
+        var problems = new ValidationProblems();
         if (Epochs < 1)
         {
-            errors.Add($"Epochs must be at least 1, was {Epochs}.");
+            problems.Add($"Epochs must be at least 1, was {Epochs}.");
         }
 
         if (BatchSize < 1)
         {
-            errors.Add($"BatchSize must be at least 1, was {BatchSize}.");
+            problems.Add($"BatchSize must be at least 1, was {BatchSize}.");
         }
 
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
         {
-            errors.Add($"LearningRate must be positive and finite, was {Format(LearningRate)}; try 1e-3 with Adam or LearningRateFinder.");
+            problems.Add($"LearningRate must be positive and finite, was {Format(LearningRate)}; try 1e-3 with Adam or LearningRateFinder.");
         }
 
         if (!Enum.IsDefined(Optimizer))
         {
-            errors.Add($"Optimizer must be Sgd, Adam or AdamW, was {(int)Optimizer}.");
+            problems.Add($"Optimizer must be Sgd, Adam or AdamW, was {(int)Optimizer}.");
         }
 
-        CheckUnitInterval(errors, nameof(Momentum), Momentum);
-        CheckUnitInterval(errors, nameof(Beta1), Beta1);
-        CheckUnitInterval(errors, nameof(Beta2), Beta2);
+        CheckUnitInterval(problems, nameof(Momentum), Momentum);
+        CheckUnitInterval(problems, nameof(Beta1), Beta1);
+        CheckUnitInterval(problems, nameof(Beta2), Beta2);
         if (!(Epsilon > 0))
         {
-            errors.Add($"Epsilon must be positive, was {Format(Epsilon)}.");
+            problems.Add($"Epsilon must be positive, was {Format(Epsilon)}.");
         }
 
         if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
         {
-            errors.Add($"WeightDecay must be zero or positive, was {Format(WeightDecay)}.");
+            problems.Add($"WeightDecay must be zero or positive, was {Format(WeightDecay)}.");
         }
 
-        CheckUnitInterval(errors, nameof(LabelSmoothing), LabelSmoothing);
-        CheckUnitInterval(errors, nameof(Dropout), Dropout);
-        CheckUnitInterval(errors, nameof(ValidationFraction), ValidationFraction);
+        CheckUnitInterval(problems, nameof(LabelSmoothing), LabelSmoothing);
+        CheckUnitInterval(problems, nameof(Dropout), Dropout);
+        CheckUnitInterval(problems, nameof(ValidationFraction), ValidationFraction);
 
         if (HiddenLayers is null)
         {
-            errors.Add("HiddenLayers must not be null; use [] for none.");
+            problems.Add("HiddenLayers must not be null; use [] for none.");
         }
         else
         {
             if (requireHiddenLayers && HiddenLayers.Count == 0)
             {
-                errors.Add("HiddenLayers must hold at least one width for MlpHead, was empty; use SoftmaxHead for a head without hidden layers.");
+                problems.Add("HiddenLayers must hold at least one width for MlpHead, was empty; use SoftmaxHead for a head without hidden layers.");
             }
 
             for (int i = 0; i < HiddenLayers.Count; i++)
             {
                 if (HiddenLayers[i] < 1)
                 {
-                    errors.Add($"HiddenLayers[{i}] must be at least 1, was {HiddenLayers[i]}.");
+                    problems.Add($"HiddenLayers[{i}] must be at least 1, was {HiddenLayers[i]}.");
                 }
             }
         }
 
         if (Schedule is null)
         {
-            errors.Add("Schedule must not be null; use LearningRateSchedule.Constant for a fixed rate.");
+            problems.Add("Schedule must not be null; use LearningRateSchedule.Constant for a fixed rate.");
         }
         else
         {
-            Schedule.Validate(errors);
+            Schedule.Validate(problems);
         }
 
         if (EarlyStopping is { } stopping)
         {
             if (stopping.Patience < 1)
             {
-                errors.Add($"EarlyStopping.Patience must be at least 1, was {stopping.Patience}.");
+                problems.Add($"EarlyStopping.Patience must be at least 1, was {stopping.Patience}.");
             }
 
             if (!(stopping.MinDelta >= 0))
             {
-                errors.Add($"EarlyStopping.MinDelta must be zero or positive, was {Format(stopping.MinDelta)}.");
+                problems.Add($"EarlyStopping.MinDelta must be zero or positive, was {Format(stopping.MinDelta)}.");
             }
 
             if (!Enum.IsDefined(stopping.Metric))
             {
-                errors.Add($"EarlyStopping.Metric must be ValidationLoss or ValidationAccuracy, was {(int)stopping.Metric}.");
+                problems.Add($"EarlyStopping.Metric must be ValidationLoss or ValidationAccuracy, was {(int)stopping.Metric}.");
             }
         }
 
@@ -226,7 +227,7 @@ public sealed class NeuralHeadOptions
         {
             if (BalancedClassWeights)
             {
-                errors.Add("ClassWeights and BalancedClassWeights are exclusive; set one of them.");
+                problems.Add("ClassWeights and BalancedClassWeights are exclusive; set one of them.");
             }
 
             bool anyPositive = false;
@@ -234,7 +235,7 @@ public sealed class NeuralHeadOptions
             {
                 if (!(weights[i] >= 0) || float.IsInfinity(weights[i]))
                 {
-                    errors.Add($"ClassWeights[{i}] must be finite and zero or positive, was {weights[i].ToString(CultureInfo.InvariantCulture)}.");
+                    problems.Add($"ClassWeights[{i}] must be finite and zero or positive, was {weights[i].ToString(CultureInfo.InvariantCulture)}.");
                 }
 
                 anyPositive |= weights[i] > 0;
@@ -242,41 +243,26 @@ public sealed class NeuralHeadOptions
 
             if (!anyPositive)
             {
-                errors.Add("ClassWeights must have at least one positive entry.");
+                problems.Add("ClassWeights must have at least one positive entry.");
             }
         }
 
         if (MaxDegreeOfParallelism is int threads && threads < 1)
         {
-            errors.Add($"MaxDegreeOfParallelism must be at least 1 or null (all {Environment.ProcessorCount} processors), was {threads}.");
+            problems.Add($"MaxDegreeOfParallelism must be at least 1 or null (all {Environment.ProcessorCount} processors), was {threads}.");
         }
 
-        ThrowIfAny(errors);
+        problems.ThrowIfAny(ProblemSubject);
     }
 
-    /// <summary>Throws one <see cref="ArgumentException"/> listing all <paramref name="errors"/>, if any.</summary>
-    /// <param name="errors">The failures found.</param>
-    internal static void ThrowIfAny(List<string> errors)
-    {
-        if (errors.Count == 0)
-        {
-            return;
-        }
+    /// <summary>What the problems of these options and of a head's training data are listed under.</summary>
+    internal const string ProblemSubject = "NeuralHeadOptions or training data";
 
-        var message = new StringBuilder("Invalid NeuralHeadOptions or training data:");
-        foreach (string error in errors)
-        {
-            message.Append("\n- ").Append(error);
-        }
-
-        throw new ArgumentException(message.ToString());
-    }
-
-    private static void CheckUnitInterval(List<string> errors, string name, double value)
+    private static void CheckUnitInterval(ValidationProblems problems, string name, double value)
     {
         if (!(value >= 0 && value < 1))
         {
-            errors.Add($"{name} must be in [0, 1), was {Format(value)}.");
+            problems.Add($"{name} must be in [0, 1), was {Format(value)}.");
         }
     }
 

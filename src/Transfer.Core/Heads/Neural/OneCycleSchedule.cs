@@ -1,4 +1,5 @@
 using System.Globalization;
+using Transfer.Validation;
 
 namespace Transfer.Heads.Neural;
 
@@ -37,21 +38,21 @@ public sealed class OneCycleSchedule : LearningRateSchedule
     }
 
     /// <inheritdoc/>
-    internal override void Validate(List<string> errors)
+    internal override void Validate(ValidationProblems problems)
     {
         if (!(PctStart >= 0 && PctStart < 1))
         {
-            errors.Add($"OneCycleSchedule.PctStart must be in [0, 1), was {PctStart.ToString(CultureInfo.InvariantCulture)}; fastai uses 0.25.");
+            problems.Add($"OneCycleSchedule.PctStart must be in [0, 1), was {PctStart.ToString(CultureInfo.InvariantCulture)}; fastai uses 0.25.");
         }
 
         if (!(DivFactor >= 1))
         {
-            errors.Add($"OneCycleSchedule.DivFactor must be at least 1, was {DivFactor.ToString(CultureInfo.InvariantCulture)}; fastai uses 25.");
+            problems.Add($"OneCycleSchedule.DivFactor must be at least 1, was {DivFactor.ToString(CultureInfo.InvariantCulture)}; fastai uses 25.");
         }
 
         if (!(FinalDivFactor >= 1))
         {
-            errors.Add($"OneCycleSchedule.FinalDivFactor must be at least 1, was {FinalDivFactor.ToString(CultureInfo.InvariantCulture)}; fastai uses 1e5.");
+            problems.Add($"OneCycleSchedule.FinalDivFactor must be at least 1, was {FinalDivFactor.ToString(CultureInfo.InvariantCulture)}; fastai uses 1e5.");
         }
     }
 

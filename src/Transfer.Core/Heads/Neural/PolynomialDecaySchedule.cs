@@ -1,4 +1,5 @@
 using System.Globalization;
+using Transfer.Validation;
 
 namespace Transfer.Heads.Neural;
 
@@ -31,21 +32,21 @@ public sealed class PolynomialDecaySchedule : LearningRateSchedule
     }
 
     /// <inheritdoc/>
-    internal override void Validate(List<string> errors)
+    internal override void Validate(ValidationProblems problems)
     {
         if (!(EndLearningRate >= 0))
         {
-            errors.Add($"PolynomialDecaySchedule.EndLearningRate must be zero or positive, was {EndLearningRate.ToString(CultureInfo.InvariantCulture)}.");
+            problems.Add($"PolynomialDecaySchedule.EndLearningRate must be zero or positive, was {EndLearningRate.ToString(CultureInfo.InvariantCulture)}.");
         }
 
         if (!(Power > 0))
         {
-            errors.Add($"PolynomialDecaySchedule.Power must be positive, was {Power.ToString(CultureInfo.InvariantCulture)}; 1 is a linear decay.");
+            problems.Add($"PolynomialDecaySchedule.Power must be positive, was {Power.ToString(CultureInfo.InvariantCulture)}; 1 is a linear decay.");
         }
 
         if (DecayEpochs is double epochs && !(epochs > 0))
         {
-            errors.Add($"PolynomialDecaySchedule.DecayEpochs must be positive or null (the whole run), was {epochs.ToString(CultureInfo.InvariantCulture)}.");
+            problems.Add($"PolynomialDecaySchedule.DecayEpochs must be positive or null (the whole run), was {epochs.ToString(CultureInfo.InvariantCulture)}.");
         }
     }
 

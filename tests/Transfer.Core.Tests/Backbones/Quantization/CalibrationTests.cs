@@ -1,4 +1,5 @@
 using Transfer.Backbones.Quantization;
+using Transfer.Validation;
 
 namespace Transfer.Core.Tests.Backbones.Quantization;
 
@@ -60,7 +61,7 @@ public sealed class CalibrationTests
     public void Validate_EveryBadValue_ListsThemAll()
     {
         var options = new QuantizationOptions { CalibrationImageCount = 0, LowerPercentile = 50, UpperPercentile = 40, MinMeanCosine = 2, MaxAccuracyDrop = -1, BatchSize = 0, KeepFp32 = [" "] };
-        var e = Assert.Throws<ArgumentException>(options.Validate);
+        var e = Assert.Throws<OptionsValidationException>(options.Validate);
         Assert.StartsWith("Invalid QuantizationOptions / Validation Errors:", e.Message, StringComparison.Ordinal);
         Assert.Contains("CalibrationImageCount must be at least 1 (50–100 is typical), was 0.", e.Message, StringComparison.Ordinal);
         Assert.Contains("LowerPercentile and UpperPercentile must satisfy 0 <= lower < upper <= 100 (percent, e.g. 0.01 and 99.99), were 50 and 40.", e.Message, StringComparison.Ordinal);

@@ -3,6 +3,7 @@ using Transfer.Core.Tests.Heads.MlNet;
 using Transfer.Evaluation;
 using Transfer.Featurization;
 using Transfer.Heads;
+using Transfer.Validation;
 
 namespace Transfer.Core.Tests.Heads.Automatic;
 
@@ -83,22 +84,22 @@ public sealed class AutoHeadTrainerTests
     [Fact]
     public void Validate_EveryBadOption_ListedInOneException()
     {
-        var e = Assert.Throws<ArgumentException>(() => new AutoHeadTrainer(new AutoHeadOptions { Folds = 1, L2Grid = [1f, -2f], TieTolerance = double.NaN, TimeBudget = TimeSpan.Zero }));
+        var e = Assert.Throws<OptionsValidationException>(() => new AutoHeadTrainer(new AutoHeadOptions { Folds = 1, L2Grid = [1f, -2f], TieTolerance = double.NaN, TimeBudget = TimeSpan.Zero }));
         Assert.Equal(
             string.Join(
                 Environment.NewLine,
-                "Invalid Options / Validation Errors:",
-                "Folds must be at least 2, was 1.",
-                "L2Grid values must be finite numbers 0 or more, were [1, -2].",
-                "TieTolerance must be a finite number 0 or more, was NaN.",
-                "TimeBudget must be positive or null (no limit), was 00:00:00."),
+                "Invalid AutoHeadOptions / Validation Errors:",
+                "- Folds must be at least 2, was 1.",
+                "- L2Grid values must be finite numbers 0 or more, were [1, -2].",
+                "- TieTolerance must be a finite number 0 or more, was NaN.",
+                "- TimeBudget must be positive or null (no limit), was 00:00:00."),
             e.Message);
     }
 
     [Fact]
     public void Validate_EmptyGrid_SaysSo()
     {
-        var e = Assert.Throws<ArgumentException>(() => new AutoHeadOptions { L2Grid = [] }.Validate());
+        var e = Assert.Throws<OptionsValidationException>(() => new AutoHeadOptions { L2Grid = [] }.Validate());
         Assert.Contains("L2Grid must hold at least one L2 weight, was empty.", e.Message);
     }
 }

@@ -6,6 +6,7 @@ using Transfer.Evaluation;
 using Transfer.Featurization;
 using Transfer.Heads;
 using Transfer.Heads.MaximumEntropy;
+using Transfer.Validation;
 
 namespace Transfer.Core.Tests.Heads.MaximumEntropy;
 
@@ -160,17 +161,17 @@ public sealed class MaximumEntropyHeadTrainerTests
     [Fact]
     public void Options_Invalid_ListsEveryProblem()
     {
-        var e = Assert.Throws<ArgumentException>(() => new MaximumEntropyHeadTrainer(new MaximumEntropyHeadOptions { L2Regularization = -1, L1Regularization = float.NaN, OptimizationTolerance = 0, HistorySize = 0, MaximumIterations = 0, Threads = 0 }));
+        var e = Assert.Throws<OptionsValidationException>(() => new MaximumEntropyHeadTrainer(new MaximumEntropyHeadOptions { L2Regularization = -1, L1Regularization = float.NaN, OptimizationTolerance = 0, HistorySize = 0, MaximumIterations = 0, Threads = 0 }));
         Assert.Equal(
             string.Join(
                 Environment.NewLine,
-                "Invalid Options / Validation Errors:",
-                "L2Regularization must be a finite number 0 or more, was -1.",
-                "L1Regularization must be a finite number 0 or more, was NaN.",
-                "OptimizationTolerance must be a finite number above 0, was 0.",
-                "HistorySize must be at least 1, was 0.",
-                "MaximumIterations must be at least 1, was 0.",
-                "Threads must be at least 1, was 0."),
+                "Invalid MaximumEntropyHeadOptions / Validation Errors:",
+                "- L2Regularization must be a finite number 0 or more, was -1.",
+                "- L1Regularization must be a finite number 0 or more, was NaN.",
+                "- OptimizationTolerance must be a finite number above 0, was 0.",
+                "- HistorySize must be at least 1, was 0.",
+                "- MaximumIterations must be at least 1, was 0.",
+                "- Threads must be at least 1, was 0."),
             e.Message);
     }
 

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Transfer.Evaluation;
 using Transfer.Featurization;
 using Transfer.Heads;
+using Transfer.Validation;
 
 namespace Transfer.Core.Tests.Heads.MlNet;
 
@@ -73,9 +74,9 @@ public sealed class MlNetHeadTrainerTests
     [Fact]
     public void Options_Invalid_ListsEveryProblem()
     {
-        var e = Assert.Throws<ArgumentException>(() => new MlNetHeadTrainer(new MlNetHeadOptions { L1Regularization = -1, MaximumIterations = 0, Threads = 0 }));
+        var e = Assert.Throws<OptionsValidationException>(() => new MlNetHeadTrainer(new MlNetHeadOptions { L1Regularization = -1, MaximumIterations = 0, Threads = 0 }));
         Assert.Equal(
-            $"Invalid Options / Validation Errors:{Environment.NewLine}L1Regularization must be 0 or more, was -1.{Environment.NewLine}MaximumIterations must be at least 1, was 0.{Environment.NewLine}Threads must be at least 1, was 0.",
+            $"Invalid MlNetHeadOptions / Validation Errors:{Environment.NewLine}- L1Regularization must be 0 or more, was -1.{Environment.NewLine}- MaximumIterations must be at least 1, was 0.{Environment.NewLine}- Threads must be at least 1, was 0.",
             e.Message);
     }
 }

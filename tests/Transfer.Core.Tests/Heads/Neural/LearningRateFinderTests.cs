@@ -1,5 +1,6 @@
 using Transfer.Featurization;
 using Transfer.Heads.Neural;
+using Transfer.Validation;
 
 namespace Transfer.Core.Tests.Heads.Neural;
 
@@ -33,10 +34,10 @@ public class LearningRateFinderTests
     public void Find_InvalidSettings_ListsEveryFailure()
     {
         var finder = new LearningRateFinder { StartRate = 1, EndRate = 0.1, Steps = 2 };
-        var error = Assert.Throws<ArgumentException>(() => finder.Find(new SoftmaxHead(), Train));
+        var error = Assert.Throws<OptionsValidationException>(() => finder.Find(new SoftmaxHead(), Train));
         Assert.Equal(
-            "Invalid NeuralHeadOptions or training data:\n"
-            + "- LearningRateFinder.StartRate must be positive and below EndRate, were 1 and 0.1; fastai uses 1e-7 and 10.\n"
+            "Invalid NeuralHeadOptions or training data / Validation Errors:" + Environment.NewLine
+            + "- LearningRateFinder.StartRate must be positive and below EndRate, were 1 and 0.1; fastai uses 1e-7 and 10." + Environment.NewLine
             + "- LearningRateFinder.Steps must be at least 5, was 2; fastai uses 100.",
             error.Message);
     }

@@ -1,5 +1,6 @@
 using Transfer.Featurization;
 using Transfer.Heads.Neural;
+using Transfer.Validation;
 
 namespace Transfer.Core.Tests.Heads.Neural;
 
@@ -123,9 +124,9 @@ public class NeuralHeadTrainingTests
     public void Train_NoValidationAndNoFraction_ThrowsAndSaysHowToFix()
     {
         var head = new SoftmaxHead(new NeuralHeadOptions { ValidationFraction = 0 });
-        var error = Assert.Throws<ArgumentException>(() => head.TrainedOn(Train));
+        var error = Assert.Throws<OptionsValidationException>(() => head.TrainedOn(Train));
         Assert.Equal(
-            "Invalid NeuralHeadOptions or training data:\n- No validation data: pass a validation set to Train, set ValidationFraction above 0 (e.g. 0.1), or set AllowNoValidation = true to train without early stopping and keep the last epoch.",
+            "Invalid NeuralHeadOptions or training data / Validation Errors:" + Environment.NewLine + "- No validation data: pass a validation set to Train, set ValidationFraction above 0 (e.g. 0.1), or set AllowNoValidation = true to train without early stopping and keep the last epoch.",
             error.Message);
     }
 
@@ -227,17 +228,17 @@ public class NeuralHeadTrainingTests
             ClassWeights = [1f, 2f], BalancedClassWeights = true, EarlyStopping = new EarlyStopping { Patience = 0 },
             Schedule = new OneCycleSchedule { PctStart = 1 },
         };
-        var error = Assert.Throws<ArgumentException>(() => new MlpHead(options));
+        var error = Assert.Throws<OptionsValidationException>(() => new MlpHead(options));
         Assert.Equal(
-            "Invalid NeuralHeadOptions or training data:\n"
-            + "- Epochs must be at least 1, was 0.\n"
-            + "- BatchSize must be at least 1, was -1.\n"
-            + "- LearningRate must be positive and finite, was NaN; try 1e-3 with Adam or LearningRateFinder.\n"
-            + "- LabelSmoothing must be in [0, 1), was -0.1.\n"
-            + "- Dropout must be in [0, 1), was 1.\n"
-            + "- HiddenLayers must hold at least one width for MlpHead, was empty; use SoftmaxHead for a head without hidden layers.\n"
-            + "- OneCycleSchedule.PctStart must be in [0, 1), was 1; fastai uses 0.25.\n"
-            + "- EarlyStopping.Patience must be at least 1, was 0.\n"
+            "Invalid NeuralHeadOptions or training data / Validation Errors:" + Environment.NewLine
+            + "- Epochs must be at least 1, was 0." + Environment.NewLine
+            + "- BatchSize must be at least 1, was -1." + Environment.NewLine
+            + "- LearningRate must be positive and finite, was NaN; try 1e-3 with Adam or LearningRateFinder." + Environment.NewLine
+            + "- LabelSmoothing must be in [0, 1), was -0.1." + Environment.NewLine
+            + "- Dropout must be in [0, 1), was 1." + Environment.NewLine
+            + "- HiddenLayers must hold at least one width for MlpHead, was empty; use SoftmaxHead for a head without hidden layers." + Environment.NewLine
+            + "- OneCycleSchedule.PctStart must be in [0, 1), was 1; fastai uses 0.25." + Environment.NewLine
+            + "- EarlyStopping.Patience must be at least 1, was 0." + Environment.NewLine
             + "- ClassWeights and BalancedClassWeights are exclusive; set one of them.",
             error.Message);
     }
@@ -247,13 +248,13 @@ public class NeuralHeadTrainingTests
     {
         FeatureMatrix wrong = SyntheticFeatures.Blobs(10, 5, 3, seed: 1);
         var head = new SoftmaxHead(new NeuralHeadOptions { ClassWeights = [1f, 1f] });
-        var error = Assert.Throws<ArgumentException>(() => head.TrainedOn(Train, wrong));
+        var error = Assert.Throws<OptionsValidationException>(() => head.TrainedOn(Train, wrong));
         Assert.Equal(
-            "Invalid NeuralHeadOptions or training data:\n"
-            + "- Validation features have 5 dimensions, training features 24; featurize both with the same backbone.\n"
+            "Invalid NeuralHeadOptions or training data / Validation Errors:" + Environment.NewLine
+            + "- Validation features have 5 dimensions, training features 24; featurize both with the same backbone." + Environment.NewLine
             + "- Validation data has 3 classes, training data 4; build both with the same label mapping.",
             error.Message);
-        var weights = Assert.Throws<ArgumentException>(() => head.TrainedOn(Train, Test));
+        var weights = Assert.Throws<OptionsValidationException>(() => head.TrainedOn(Train, Test));
         Assert.Contains("ClassWeights must have one entry per class (4), had 2.", weights.Message, StringComparison.Ordinal);
     }
 

@@ -1,10 +1,11 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
-namespace Transfer.Caching;
+namespace Transfer.Images;
 
 /// <summary>
-/// The SHA-256 of an image's bytes: the content part of a <see cref="BottleneckCache"/> key.
+/// The SHA-256 of an image's bytes: how duplicates and train/test leaks are found (<see cref="DatasetAudit"/>), and the
+/// content part of a bottleneck cache key (<see cref="Caching.BottleneckCache"/>).
 /// </summary>
 /// <remarks>
 /// Two files with the same bytes have the same hash wherever they live, so a renamed, moved or
