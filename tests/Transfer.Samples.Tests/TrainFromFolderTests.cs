@@ -113,7 +113,7 @@ public sealed class TrainFromFolderTests
     }
 
     [Theory]
-    [InlineData(new[] { "--head", "svm", "x" }, "error: Option --head must be lbfgs, sdca, lightgbm, softmax or mlp, was \"svm\".")]
+    [InlineData(new[] { "--head", "svm", "x" }, "error: Option --head must be auto, lbfgs, sdca, lightgbm, softmax or mlp, was \"svm\".")]
     [InlineData(new[] { "x", "--test-fraction", "1.5" }, "error: Option --test-fraction must be a number in [0, 1), was \"1.5\".")]
     [InlineData(new string[0], "error: Pass the image folder (one sub-folder of images per class).")]
     [InlineData(new[] { "x", "--out" }, "error: Option --out needs a value.")]
