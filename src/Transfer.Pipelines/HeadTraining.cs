@@ -41,13 +41,11 @@ internal static class HeadTraining
             double viewsLoss = Math.Min(augmented.Evaluation.LogLoss, flipped.Evaluation.LogLoss);
             if (viewsLoss < plainLoss)
             {
-                tta = flipped.Evaluation.LogLoss < augmented.Evaluation.LogLoss * (1 - TestTimeTolerance) ? TestTimeAugmentation.HorizontalFlip : TestTimeAugmentation.None;
-                finalCv = tta == TestTimeAugmentation.None ? augmented : flipped;
+                (tta, finalCv) = ChooseTestTime(augmented, flipped);
             }
             else
             {
                 used = [];
-                finalCv = selection.ChosenCrossValidation;
             }
         }
         else
@@ -61,8 +59,7 @@ internal static class HeadTraining
             if (trainFlip is not null)
             {
                 var (plain, flipped) = CrossValidatePair(selection?.Chosen ?? trainer, train, Average(train, trainFlip), used, assignment, classes, ct);
-                tta = flipped.Evaluation.LogLoss < plain.Evaluation.LogLoss * (1 - TestTimeTolerance) ? TestTimeAugmentation.HorizontalFlip : TestTimeAugmentation.None;
-                finalCv = tta == TestTimeAugmentation.None ? plain : flipped;
+                (tta, finalCv) = ChooseTestTime(plain, flipped);
             }
         }
 
@@ -103,6 +100,10 @@ internal static class HeadTraining
 
     /// <summary>The relative log-loss gain the test-time flip must bring to be adopted (it doubles the cost of scoring).</summary>
     private const double TestTimeTolerance = 0.005;
+
+    /// <summary>The test-time flip when its flip-averaged scores beat the plain ones by more than <see cref="TestTimeTolerance"/>, with the cross-validation that goes with the choice.</summary>
+    private static (TestTimeAugmentation Tta, CrossValidationResult Cv) ChooseTestTime(CrossValidationResult plain, CrossValidationResult flipped) =>
+        flipped.Evaluation.LogLoss < plain.Evaluation.LogLoss * (1 - TestTimeTolerance) ? (TestTimeAugmentation.HorizontalFlip, flipped) : (TestTimeAugmentation.None, plain);
 
     /// <summary>One cross-validation of <paramref name="trainer"/>, each fold's head scoring the held-out rows both plain and flip-averaged.</summary>
     private static (CrossValidationResult Plain, CrossValidationResult Flipped) CrossValidatePair(HeadTrainer trainer, FeatureMatrix train, FeatureMatrix averaged, IReadOnlyList<FeatureMatrix> views, int[] assignment, IReadOnlyList<string> classes, CancellationToken ct)

@@ -295,17 +295,18 @@ public sealed class TransferPipelineBuilder
         // Unset preprocessing: the quantizer's when it was given options, else chosen for these images and this backbone.
         string? preprocessingReason = null;
         var backbone = _backbone ?? Backbones.Backbones.Default;
+        var preprocessing = _preprocessing;
         if (!_preprocessingSet && _quantization is not null)
         {
-            _preprocessing = _quantization.Preprocessing;
+            preprocessing = _quantization.Preprocessing;
         }
         else if (!_preprocessingSet && _images.Count > 0)
         {
             var choice = PreprocessingChoice.For(_images.Entries, backbone.Width, backbone.Height);
-            (_preprocessing, preprocessingReason) = (choice.Preprocessing, choice.Reason);
+            (preprocessing, preprocessingReason) = (choice.Preprocessing, choice.Reason);
         }
 
-        var featurizerOptions = _featurizerOptions with { Preprocessing = _preprocessing };
+        var featurizerOptions = _featurizerOptions with { Preprocessing = preprocessing };
         problems.AddFrom(string.Empty, featurizerOptions.Validate);
 
         HeadTrainer? head = _head;
@@ -333,7 +334,7 @@ public sealed class TransferPipelineBuilder
 
         if (_quantize)
         {
-            if (_quantization is not null && _quantization.Preprocessing != _preprocessing)
+            if (_quantization is not null && _quantization.Preprocessing != preprocessing)
             {
                 problems.Add("QuantizeBackbone: QuantizationOptions.Preprocessing differs from the pipeline's (WithPreprocessing); calibrate on the pixels the featurizer sees: set Preprocessing to the pipeline's, or leave it out of both.");
             }
@@ -343,7 +344,7 @@ public sealed class TransferPipelineBuilder
                 problems.Add($"QuantizeBackbone: the backbone \"{quantized.Name}\" is already int8; remove QuantizeBackbone or pass the fp32 backbone.");
             }
 
-            problems.AddFrom("QuantizeBackbone: ", (_quantization ?? new QuantizationOptions { Preprocessing = _preprocessing }).Validate);
+            problems.AddFrom("QuantizeBackbone: ", (_quantization ?? new QuantizationOptions { Preprocessing = preprocessing }).Validate);
         }
 
         if (_reportPath is not null)
@@ -374,7 +375,7 @@ public sealed class TransferPipelineBuilder
             PreprocessingReason = preprocessingReason,
             ReportPath = _reportPath is null ? null : Path.GetFullPath(_reportPath),
             ReportOptions = _reportOptions,
-            Quantization = _quantize ? _quantization ?? new QuantizationOptions { Preprocessing = _preprocessing } : null,
+            Quantization = _quantize ? _quantization ?? new QuantizationOptions { Preprocessing = preprocessing } : null,
         };
     }
 }

@@ -39,7 +39,7 @@ public sealed record PreprocessingChoice(ImagePreprocessing Preprocessing, strin
     {
         ArgumentNullException.ThrowIfNull(images);
         basis ??= ImagePreprocessing.Default;
-        var shorter = new List<int>();
+        var shorter = new List<double>();
         var aspect = new List<double>();
         int sample = Math.Min(SampleSize, images.Count);
         for (int i = 0; i < sample; i++)
@@ -64,7 +64,7 @@ public sealed record PreprocessingChoice(ImagePreprocessing Preprocessing, strin
             return new(basis with { ResizeMode = ResizeMode.Stretch }, "stretch: no sampled image could be read");
         }
 
-        int medianSide = (int)Median(shorter.Select(s => (double)s).ToList());
+        int medianSide = (int)Median(shorter);
         double medianAspect = Median(aspect);
         int input = Math.Min(inputWidth, inputHeight);
         if (medianSide * 2 < input)
