@@ -27,6 +27,7 @@ internal static class HeadTraining
             CrossValidation.Run(rows => t.Train(Stack(train, v, rows), null, classes, token), train, classes, assignment, token);
 
         HeadSelection? selection = null;
+        IReadOnlyList<float[]?>? solutions = null; // per fold, the centered parameters the final fit starts from
         IReadOnlyList<FeatureMatrix> used = views;
         var tta = TestTimeAugmentation.None;
         CrossValidationResult? finalCv = null;
@@ -36,12 +37,14 @@ internal static class HeadTraining
             // with the mirrored views scores each held-out image plain and averaged with its mirror. Views and the test-time
             // flip are adopted only when they lower the cross-validated log-loss: flipping is never forced.
             selection = auto.SelectWith(train, classes, assignment, usable, rows => Stack(train, [], rows), ct);
-            var (augmented, flipped) = CrossValidatePair(selection.Chosen, train, Average(train, trainFlip), views, assignment, classes, ct);
+            solutions = selection.FoldSolutions;
+            var (augmented, flipped, pairSolutions) = CrossValidatePair(selection.Chosen, train, Average(train, trainFlip), views, assignment, classes, selection.FoldSolutions, ct);
             double plainLoss = selection.ChosenCrossValidation.Evaluation.LogLoss;
             double viewsLoss = Math.Min(augmented.Evaluation.LogLoss, flipped.Evaluation.LogLoss);
             if (viewsLoss < plainLoss)
             {
                 (tta, finalCv) = ChooseTestTime(augmented, flipped);
+                solutions = pairSolutions;
             }
             else
             {
@@ -53,17 +56,21 @@ internal static class HeadTraining
             if (trainer is AutoHeadTrainer chooser)
             {
                 selection = chooser.SelectWith(train, classes, assignment, usable, rows => Stack(train, views, rows), ct);
+                solutions = selection.FoldSolutions;
             }
 
             // Test-time flip with pinned views: measured on the same folds with the chosen trainer; adopted only on a clearly lower log-loss.
             if (trainFlip is not null)
             {
-                var (plain, flipped) = CrossValidatePair(selection?.Chosen ?? trainer, train, Average(train, trainFlip), used, assignment, classes, ct);
+                var (plain, flipped, _) = CrossValidatePair(selection?.Chosen ?? trainer, train, Average(train, trainFlip), used, assignment, classes, selection?.FoldSolutions, ct);
                 (tta, finalCv) = ChooseTestTime(plain, flipped);
             }
         }
 
         var final = selection is null ? trainer : AutoHeadTrainer.Refit(selection.Chosen);
+        TrainedHead TrainFinal(FeatureMatrix rows) => final is MaximumEntropyHeadTrainer m && MeanStart(solutions) is { } start
+            ? m.TrainFrom(rows, classes, start, ct).Head
+            : final.Train(rows, null, classes, ct);
         var all = Enumerable.Range(0, train.Count).ToList();
         if (tta != TestTimeAugmentation.None && test is not null && testFlip is not null)
         {
@@ -78,20 +85,20 @@ internal static class HeadTraining
             var cv = finalCv ?? selection?.ChosenCrossValidation ?? CrossValidate(trainer, used, ct);
             evaluation = cv.Evaluation;
             estimate = new AccuracyEstimate(method, train.Count, evaluation.MicroAccuracy, evaluation.MacroAccuracy, usable, cv.FoldStandardDeviation);
-            head = final.Train(Stack(train, used, all), null, classes, ct);
+            head = TrainFinal(Stack(train, used, all));
         }
         else if (test is not null && test.Count > 0)
         {
-            var estimator = final.Train(Stack(train, used, all), null, classes, ct);
+            var estimator = TrainFinal(Stack(train, used, all));
             evaluation = Evaluator.Evaluate(estimator, test, cancellationToken: ct);
             estimate = new AccuracyEstimate(method!, test.Count, evaluation.MicroAccuracy, evaluation.MacroAccuracy);
             head = method == AccuracyEstimate.Holdout
-                ? final.Train(Concat(Stack(train, used, all), test), null, classes, ct) // the held-out images count for the saved model
+                ? TrainFinal(Concat(Stack(train, used, all), test)) // the held-out images count for the saved model
                 : estimator;
         }
         else
         {
-            head = final.Train(Stack(train, used, all), null, classes, ct);
+            head = TrainFinal(Stack(train, used, all));
         }
 
         int trainedOn = train.Count + (method == AccuracyEstimate.Holdout && test is not null ? test.Count : 0);
@@ -105,19 +112,34 @@ internal static class HeadTraining
     private static (TestTimeAugmentation Tta, CrossValidationResult Cv) ChooseTestTime(CrossValidationResult plain, CrossValidationResult flipped) =>
         flipped.Evaluation.LogLoss < plain.Evaluation.LogLoss * (1 - TestTimeTolerance) ? (TestTimeAugmentation.HorizontalFlip, flipped) : (TestTimeAugmentation.None, plain);
 
-    /// <summary>One cross-validation of <paramref name="trainer"/>, each fold's head scoring the held-out rows both plain and flip-averaged.</summary>
-    private static (CrossValidationResult Plain, CrossValidationResult Flipped) CrossValidatePair(HeadTrainer trainer, FeatureMatrix train, FeatureMatrix averaged, IReadOnlyList<FeatureMatrix> views, int[] assignment, IReadOnlyList<string> classes, CancellationToken ct)
+    /// <summary>
+    /// One cross-validation of <paramref name="trainer"/>, each fold's head scoring the held-out rows both plain and
+    /// flip-averaged. A maximum-entropy fold fit starts from that fold's selection solution (<paramref name="starts"/>):
+    /// the same rows without their views, so the fit needs a fraction of the iterations.
+    /// </summary>
+    /// <returns>Both cross-validations, and each fold's centered parameters (maximum entropy only).</returns>
+    private static (CrossValidationResult Plain, CrossValidationResult Flipped, float[]?[] Solutions) CrossValidatePair(HeadTrainer trainer, FeatureMatrix train, FeatureMatrix averaged, IReadOnlyList<FeatureMatrix> views, int[] assignment, IReadOnlyList<string> classes, IReadOnlyList<float[]?>? starts, CancellationToken ct)
     {
         var heads = new Dictionary<int, TrainedHead>();
+        var solutions = new float[]?[assignment.Max() + 1];
         TrainedHead HeadFor(IReadOnlyList<int> rows)
         {
-            // Both passes visit the folds in the same order; the fold is identified by its first held-out row.
+            // Both passes visit the folds in the same order; the fold is the one of the first row not trained on.
             var set = rows.ToHashSet();
-            int key = Enumerable.Range(0, assignment.Length).First(i => !set.Contains(i));
-            if (!heads.TryGetValue(key, out var head))
+            int fold = assignment[Enumerable.Range(0, assignment.Length).First(i => !set.Contains(i))];
+            if (!heads.TryGetValue(fold, out var head))
             {
-                head = trainer.Train(Stack(train, views, rows), null, classes, ct);
-                heads[key] = head;
+                var part = Stack(train, views, rows);
+                if (trainer is MaximumEntropyHeadTrainer m)
+                {
+                    (head, solutions[fold]) = m.TrainFrom(part, classes, starts?[fold], ct);
+                }
+                else
+                {
+                    head = trainer.Train(part, null, classes, ct);
+                }
+
+                heads[fold] = head;
             }
 
             return head;
@@ -125,7 +147,25 @@ internal static class HeadTraining
 
         var plain = CrossValidation.Run(HeadFor, train, classes, assignment, ct);
         var flipped = CrossValidation.Run(HeadFor, averaged, classes, assignment, ct);
-        return (plain, flipped);
+        return (plain, flipped, solutions);
+    }
+
+    /// <summary>The mean of the folds' centered parameters: where the fit on every row starts (<see langword="null"/> when a fold has none).</summary>
+    private static float[]? MeanStart(IReadOnlyList<float[]?>? solutions)
+    {
+        if (solutions is null || solutions.Count == 0 || solutions.Any(s => s is null))
+        {
+            return null;
+        }
+
+        var mean = new float[solutions[0]!.Length];
+        foreach (var s in solutions)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Add(mean, s!, mean);
+        }
+
+        System.Numerics.Tensors.TensorPrimitives.Multiply(mean, 1f / solutions.Count, mean);
+        return mean;
     }
 
     /// <summary>The mean of each row and its flipped view's row: the features a model with the test-time flip computes.</summary>

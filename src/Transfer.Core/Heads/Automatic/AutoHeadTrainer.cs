@@ -119,6 +119,7 @@ public sealed class AutoHeadTrainer : HeadTrainer
         // The grid: one path per fold, out-of-fold probabilities per L2 weight.
         var probabilities = new float[grid][];
         var correct = new int[grid, folds];
+        var foldLoss = new double[grid, folds];
         var foldSizes = new int[folds];
         for (int g = 0; g < grid; g++)
         {
@@ -129,6 +130,7 @@ public sealed class AutoHeadTrainer : HeadTrainer
 
         var splits = new (List<int> Train, List<int> Test)[folds];
         var starts = new float[]?[folds];
+        var solutions = new float[]?[grid][];
         for (int fold = 0; fold < folds; fold++)
         {
             splits[fold] = CrossValidation.Split(assignment, fold);
@@ -137,6 +139,7 @@ public sealed class AutoHeadTrainer : HeadTrainer
 
         var labels = features.Labels.AsSpan(0, features.Count).ToArray();
         double previous = double.PositiveInfinity;
+        int previousIndex = -1;
         string? stopped = null;
         foreach (int g in pathOrder)
         {
@@ -148,7 +151,7 @@ public sealed class AutoHeadTrainer : HeadTrainer
 
             var started = clock.Elapsed;
             var trainer = (MaximumEntropyHeadTrainer)candidates[g].Trainer;
-            for (int fold = 0; fold < folds; fold++)
+            for (int fold = 0; fold < folds && stopped is null; fold++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var (trainRows, testRows) = splits[fold];
@@ -157,7 +160,17 @@ public sealed class AutoHeadTrainer : HeadTrainer
                 (var parameters, starts[fold], _) = MaximumEntropyHeadTrainer.FitFrom(trainingPart(trainRows), trainer.Options, starts[fold], cancellationToken);
                 LinearSoftmax.FromParameters(parameters, c, features.Dimension).Predict(test.Values.AsSpan(0, test.Count * test.Dimension), test.Count, p);
                 correct[g, fold] = CrossValidation.ScatterFold(p, test, testRows, probabilities[g]);
+                foldLoss[g, fold] = SummedLogLoss(p, test);
+                stopped = RoseEarly(foldLoss, g, previousIndex, fold, trainer.Options.L2Regularization);
             }
+
+            if (stopped is not null)
+            {
+                results[g] = (null, (clock.Elapsed - started).TotalSeconds, stopped);
+                continue;
+            }
+
+            solutions[g] = (float[]?[])starts.Clone();
 
             var foldAccuracy = new double[folds];
             for (int fold = 0; fold < folds; fold++)
@@ -175,6 +188,7 @@ public sealed class AutoHeadTrainer : HeadTrainer
             }
 
             previous = cv.Evaluation.LogLoss;
+            previousIndex = g;
         }
 
         // The other candidates, while the time budget lasts.
@@ -209,6 +223,45 @@ public sealed class AutoHeadTrainer : HeadTrainer
             table.Add(new HeadCandidateResult(candidates[i].Name, candidates[i].Trainer.Describe(), cv?.Evaluation.LogLoss, cv?.Evaluation.MicroAccuracy, cv?.Evaluation.MacroAccuracy, secs, i == chosen, skipped));
         }
 
-        return new HeadSelection(table, candidates[chosen].Trainer, results[chosen].Cv!, folds);
+        return new HeadSelection(table, candidates[chosen].Trainer, results[chosen].Cv!, folds, chosen < grid ? solutions[chosen] : null);
+    }
+
+    /// <summary>
+    /// The relative rise of the held-out log-loss, on the folds fitted so far (two at least), beyond which a weaker L2
+    /// weight stops before its remaining folds: it sits on the far side of the U and cannot win.
+    /// </summary>
+    public const double EarlyRise = 0.05;
+
+    /// <summary>Why the path stops at weight <paramref name="g"/> after fold <paramref name="fold"/>, or <see langword="null"/> to go on.</summary>
+    private static string? RoseEarly(double[,] foldLoss, int g, int previous, int fold, float l2)
+    {
+        if (previous < 0 || fold < 1)
+        {
+            return null;
+        }
+
+        double now = 0, before = 0;
+        for (int f = 0; f <= fold; f++)
+        {
+            now += foldLoss[g, f];
+            before += foldLoss[previous, f];
+        }
+
+        return now > before * (1 + EarlyRise)
+            ? string.Create(CultureInfo.InvariantCulture, $"the log-loss already rose at l2={l2:R} ({(now / before) - 1:P0} on the first {fold + 1} folds)")
+            : null;
+    }
+
+    /// <summary>The summed log-loss of a fold's held-out rows (probabilities clamped as the evaluator does).</summary>
+    private static double SummedLogLoss(ReadOnlySpan<float> probabilities, FeatureMatrix test)
+    {
+        int c = test.ClassCount;
+        double sum = 0;
+        for (int i = 0; i < test.Count; i++)
+        {
+            sum -= Math.Log(Math.Max(probabilities[(i * c) + test.Labels[i]], 1e-15));
+        }
+
+        return sum;
     }
 }

@@ -8,8 +8,9 @@ namespace Transfer.Heads;
 /// </summary>
 public sealed class HeadSelection
 {
-    internal HeadSelection(IReadOnlyList<HeadCandidateResult> candidates, HeadTrainer chosen, CrossValidationResult chosenCrossValidation, int folds)
+    internal HeadSelection(IReadOnlyList<HeadCandidateResult> candidates, HeadTrainer chosen, CrossValidationResult chosenCrossValidation, int folds, IReadOnlyList<float[]?>? foldSolutions = null)
     {
+        FoldSolutions = foldSolutions;
         Candidates = candidates;
         Chosen = chosen;
         ChosenCrossValidation = chosenCrossValidation;
@@ -24,6 +25,12 @@ public sealed class HeadSelection
 
     /// <summary>Gets the chosen candidate's cross-validation (out-of-fold metrics and fold accuracies).</summary>
     public CrossValidationResult ChosenCrossValidation { get; }
+
+    /// <summary>
+    /// Gets the chosen maximum-entropy candidate's centered parameters per fold (<see langword="null"/> for another
+    /// candidate): later fits on the same folds start from them.
+    /// </summary>
+    internal IReadOnlyList<float[]?>? FoldSolutions { get; }
 
     /// <summary>Gets the number of folds used.</summary>
     public int Folds { get; }

@@ -35,11 +35,22 @@ public sealed class MaximumEntropyHeadTrainer : HeadTrainer
     public override TrainedHead Train(FeatureMatrix train, FeatureMatrix? validation, IReadOnlyList<string> classes, CancellationToken cancellationToken = default)
     {
         CheckTrainingData(train, classes);
-        var (parameters, _) = Fit(train, Options, cancellationToken);
+        return TrainFrom(train, classes, null, cancellationToken).Head;
+    }
+
+    /// <summary>
+    /// Trains the head starting from <paramref name="centeredStart"/>: the centered parameters of an earlier fit on
+    /// similar rows (the same fold at a stronger L2 weight, or without its augmented views). The objective is convex, so
+    /// the start changes how many iterations the fit takes, not where it ends.
+    /// </summary>
+    /// <returns>The head and its centered parameters (to warm-start a later fit).</returns>
+    internal (TrainedHead Head, float[] Centered) TrainFrom(FeatureMatrix train, IReadOnlyList<string> classes, float[]? centeredStart, CancellationToken cancellationToken)
+    {
+        var (parameters, centered, _) = FitFrom(train, Options, centeredStart, cancellationToken);
         int c = train.ClassCount;
         var ml = new MLContext(0);
         var model = MaximumEntropyTransformer.Create(ml, FeatureDataView.FeaturesColumn, parameters.AsSpan(c), parameters[..c], train.Dimension, classes);
-        return new TransformerHead(ml, model, classes, train.Dimension, Name);
+        return (new TransformerHead(ml, model, classes, train.Dimension, Name), centered);
     }
 
     /// <summary>Minimises the objective: biases (one per class) then class-major weights, and what the optimizer did.</summary>

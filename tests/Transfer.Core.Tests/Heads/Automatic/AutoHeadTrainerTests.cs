@@ -56,6 +56,45 @@ public sealed class AutoHeadTrainerTests
     }
 
     [Fact]
+    public void Select_WeakerWeightClearlyWorseOnTheFirstFolds_StopsBeforeItsOtherFoldsAndCouldNotHaveWon()
+    {
+        var data = MaximumEntropyHeadTrainerTests.Noisy(150, 60, seed: 9, separation: 0.4);
+        var options = new AutoHeadOptions { IncludeMlp = false, L2Grid = [100f, 10f, 1f, 0.1f, 0.01f, 0.001f, 0.0001f] };
+        var selection = new AutoHeadTrainer(options).Select(data, Classes);
+        var early = selection.Candidates.First(c => c.SkippedReason?.Contains("on the first", StringComparison.Ordinal) == true);
+        Assert.All(selection.Candidates.SkipWhile(c => c != early), c => Assert.Equal(early.SkippedReason, c.SkippedReason));
+        Assert.Matches(@"^the log-loss already rose at l2=[0-9.E-]+ \(\d+ ?% on the first [2-4] folds\)$", early.SkippedReason);
+        Assert.True(early.Seconds > 0);
+
+        // Cross-validated on every fold, the stopped weight is indeed worse than the chosen one.
+        float l2 = options.L2Grid[selection.Candidates.ToList().IndexOf(early)];
+        var full = CrossValidation.Run(
+            new MaximumEntropyHeadTrainer(new MaximumEntropyHeadOptions { L2Regularization = l2, L1Regularization = 0, OptimizationTolerance = AutoHeadTrainer.CandidateTolerance }),
+            data,
+            Classes,
+            CrossValidation.StratifiedFolds(data.Labels.AsSpan(0, data.Count).ToArray(), selection.Folds, options.Seed));
+        Assert.True(full.Evaluation.LogLoss > selection.ChosenCrossValidation.Evaluation.LogLoss * (1 + options.TieTolerance));
+    }
+
+    [Fact]
+    public void Select_MaximumEntropyChosen_KeepsEachFoldsSolutionAndAWarmStartEndsAtTheSameOptimum()
+    {
+        var data = MlNetHeadTrainerTests.Blobs(40, 8, 2);
+        var selection = new AutoHeadTrainer(new AutoHeadOptions { IncludeMlp = false }).Select(data, Classes);
+        var solutions = Assert.IsAssignableFrom<IReadOnlyList<float[]?>>(selection.FoldSolutions);
+        Assert.Equal(selection.Folds, solutions.Count);
+        Assert.All(solutions, s => Assert.Equal((8 + 1) * Classes.Length, s!.Length));
+
+        // The refit from a fold's solution reaches the objective the refit from zero reaches.
+        var refit = (MaximumEntropyHeadTrainer)AutoHeadTrainer.Refit(selection.Chosen);
+        var cold = refit.Train(data, null, Classes);
+        var (warm, _) = refit.TrainFrom(data, Classes, solutions[0], CancellationToken.None);
+        double coldObjective = MaximumEntropyHeadTrainer.Objective(data, refit.Options, cold);
+        double warmObjective = MaximumEntropyHeadTrainer.Objective(data, refit.Options, warm);
+        Assert.InRange(warmObjective, coldObjective * 0.999, coldObjective * 1.001);
+    }
+
+    [Fact]
     public void Train_SmallSet_RefitsTheChosenHeadOnEveryRow()
     {
         var data = MlNetHeadTrainerTests.Blobs(30, 6, 4);
