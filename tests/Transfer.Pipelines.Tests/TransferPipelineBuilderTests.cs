@@ -147,6 +147,19 @@ public sealed class TransferPipelineBuilderTests
         TransferAssert.PredictSame(first.Model, second.Model, folder.Load());
     }
 
+    [Theory]
+    [InlineData("prototype")]
+    [InlineData("knn")]
+    public async Task RunAsync_SimilarityHead_SavesAModelThatPlainMlNetAndPredictorAgreeOn(string name)
+    {
+        using var folder = SyntheticImages.WriteToFolder(new SyntheticImageOptions { ImagesPerClass = 6 });
+        HeadTrainer head = name == "knn" ? new NearestNeighborHeadTrainer() : new PrototypeHeadTrainer();
+        using var result = await TransferPipeline.For(folder.Load()).WithBackbone(TinyBackbone.Default).WithoutBottleneckCache().TrainHead(head).CrossValidate().Build().RunAsync();
+        Assert.Equal(name, result.Model.Head.TrainerName);
+        TransferAssert.AccuracyAtLeast(result.Evaluation, 0.8);
+        TransferAssert.SavedAndReloadedPredictsSame(result.Model, folder.Load());
+    }
+
     [Fact]
     public async Task RunAsync_SoftmaxHead_SavesAModelThatPlainMlNetAndPredictorAgreeOn()
     {

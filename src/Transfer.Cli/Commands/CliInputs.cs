@@ -12,7 +12,7 @@ namespace Transfer.Cli.Commands;
 internal static class CliInputs
 {
     /// <summary>The <c>--head</c> values.</summary>
-    public static readonly IReadOnlyList<string> Heads = ["auto", "lbfgs", "sdca", "lightgbm", "softmax", "mlp"];
+    public static readonly IReadOnlyList<string> Heads = ["auto", "lbfgs", "sdca", "lightgbm", "softmax", "mlp", "prototype", "knn"];
 
     public static string RequireDirectory(string path, string what)
     {
@@ -128,6 +128,10 @@ internal static class CliInputs
                 return new NeuralHeadTrainer(new SoftmaxHead(NeuralOptions(epochs, seed)));
             case "MLP":
                 return new NeuralHeadTrainer(new MlpHead(NeuralOptions(epochs, seed)));
+            case "PROTOTYPE":
+                return new PrototypeHeadTrainer();
+            case "KNN":
+                return new NearestNeighborHeadTrainer();
             default:
                 throw new CliException(ExitCode.UnknownHead, $"Unknown head \"{name}\" (--head). Use one of: {string.Join(", ", Heads)}.");
         }

@@ -59,18 +59,15 @@ public sealed class NeuralHeadTrainer : HeadTrainer
     /// <summary>The ONNX graph of a trained neural head: <c>Features</c> [N, D] → <c>HeadLogProbabilities</c> [N, C].</summary>
     internal static ModelProto BuildScoringGraph(TrainedNeuralHead head)
     {
-        var model = new ModelProto { IrVersion = 7, ProducerName = "Transfer", Graph = new GraphProto { Name = "transfer_head" } };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = 13 });
+        var model = OnnxHead.NewModel(head.FeatureDimension, head.ClassCount);
         var g = model.Graph;
-        g.Input.Add(Backbones.BackboneGraph.TensorInfo("Features", [null, head.FeatureDimension]));
-        head.AppendToOnnx(g, "Features", "transfer_probabilities");
+        head.AppendToOnnx(g, OnnxHead.FeaturesInput, "transfer_probabilities");
         g.Initializer.Add(Backbones.BackboneGraph.Scalar("transfer_tiny", 1e-30f));
         g.Node.Add(Backbones.BackboneGraph.Node("Max", ["transfer_probabilities", "transfer_tiny"], ["transfer_clamped"]));
         g.Node.Add(Backbones.BackboneGraph.Node("Log", ["transfer_clamped"], [LogProbabilitiesColumn]));
-        g.Output.Add(Backbones.BackboneGraph.TensorInfo(LogProbabilitiesColumn, [null, head.ClassCount]));
         return model;
     }
 
     /// <summary>The column the exported head writes its log-probabilities to.</summary>
-    internal const string LogProbabilitiesColumn = "HeadLogProbabilities";
+    internal const string LogProbabilitiesColumn = OnnxHead.LogProbabilitiesOutput;
 }

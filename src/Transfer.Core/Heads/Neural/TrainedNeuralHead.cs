@@ -230,29 +230,5 @@ public sealed class TrainedNeuralHead : TrainedHead
         return tensor;
     }
 
-    private TransformerChain<ITransformer> BuildScoringTransformer()
-    {
-        var ml = new MLContext(0);
-        string path = Path.Combine(Path.GetTempPath(), $"transfer-head-{Guid.NewGuid():N}.onnx");
-        File.WriteAllBytes(path, NeuralHeadTrainer.BuildScoringGraph(this).ToByteArray());
-        // ML.NET reads the file again when the model is saved, so it lives until the process ends.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(path);
-        var empty = FeatureDataView.CreateUnlabelled(ml, Array.Empty<float>(), 0, FeatureLength);
-        var onnx = ml.Transforms.ApplyOnnxModel([NeuralHeadTrainer.LogProbabilitiesColumn], ["Features"], path).Fit(empty);
-
-        // softmax(log p) = p: ML.NET's own maximum-entropy scorer turns the log-probabilities into Score and PredictedLabel.
-        var scorer = IdentitySoftmaxModel.Create(ml, NeuralHeadTrainer.LogProbabilitiesColumn, Classes);
-        return new TransformerChain<ITransformer>(onnx, scorer);
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    private TransformerChain<ITransformer> BuildScoringTransformer() => OnnxHead.ScoringTransformer(NeuralHeadTrainer.BuildScoringGraph(this), Classes, FeatureLength);
 }

@@ -1,0 +1,94 @@
+using System.Numerics.Tensors;
+using Microsoft.ML;
+using Onnx;
+using Transfer.Backbones;
+using Transfer.Heads.Similarity;
+
+namespace Transfer.Heads;
+
+/// <summary>
+/// A trained nearest-class-mean head (<see cref="PrototypeHeadTrainer"/>): the training mean, one unit-length prototype
+/// per class, and the temperature. Immutable and safe to use from several threads.
+/// </summary>
+public sealed class TrainedPrototypeHead : TrainedHead
+{
+    /// <summary>The logit of a class that had no training images: it is never predicted.</summary>
+    private const float AbsentLogit = -1e4f;
+
+    private readonly float[] mean;
+    private readonly float[] prototypes;
+    private readonly int[] counts;
+    private readonly Lazy<ITransformer> scoringTransformer;
+
+    internal TrainedPrototypeHead(float[] mean, float[] prototypes, int[] counts, float temperature, IReadOnlyList<string> classes)
+        : base(classes, mean.Length)
+    {
+        this.mean = mean;
+        this.prototypes = prototypes;
+        this.counts = counts;
+        Temperature = temperature;
+        scoringTransformer = new Lazy<ITransformer>(() => OnnxHead.ScoringTransformer(BuildScoringGraph(), Classes, FeatureLength));
+    }
+
+    /// <inheritdoc />
+    public override string TrainerName => "prototype";
+
+    /// <summary>Gets the temperature that scales the cosine similarities before the softmax.</summary>
+    public float Temperature { get; }
+
+    /// <summary>Gets the number of training images behind each class's prototype.</summary>
+    public IReadOnlyList<int> ImagesPerClass => counts;
+
+    /// <summary>Gets the training mean the features are centred on.</summary>
+    internal ReadOnlySpan<float> Mean => mean;
+
+    /// <summary>Gets the prototypes, class-major, each of unit length.</summary>
+    internal ReadOnlySpan<float> Prototypes => prototypes;
+
+    /// <inheritdoc />
+    internal override ITransformer ScoringTransformer => scoringTransformer.Value;
+
+    /// <inheritdoc />
+    public override void PredictProbabilities(ReadOnlySpan<float> features, int count, Span<float> probabilities)
+    {
+        int dim = FeatureLength, c = Classes.Count;
+        var z = CenteredCosine.Normalize(features, count, dim, mean);
+        for (int i = 0; i < count; i++)
+        {
+            var row = probabilities.Slice(i * c, c);
+            for (int k = 0; k < c; k++)
+            {
+                row[k] = counts[k] == 0 ? AbsentLogit : Temperature * TensorPrimitives.Dot(z.AsSpan(i * dim, dim), prototypes.AsSpan(k * dim, dim));
+            }
+
+            // SoftMax does not shift by the maximum: a hot temperature would overflow exp.
+            TensorPrimitives.Subtract(row, TensorPrimitives.Max(row), row);
+            TensorPrimitives.SoftMax(row, row);
+        }
+    }
+
+    /// <summary>The scoring graph: centre, normalise, scaled cosine to each prototype, log-softmax.</summary>
+    internal ModelProto BuildScoringGraph()
+    {
+        int dim = FeatureLength, c = Classes.Count;
+        var model = OnnxHead.NewModel(dim, c);
+        var g = model.Graph;
+        var bias = new float[c];
+        for (int k = 0; k < c; k++)
+        {
+            bias[k] = counts[k] == 0 ? AbsentLogit : 0f;
+        }
+
+        g.Initializer.Add(BackboneGraph.Floats("prototype_mean", [dim], mean));
+        g.Initializer.Add(BackboneGraph.Floats("prototype_vectors", [c, dim], prototypes));
+        g.Initializer.Add(BackboneGraph.Floats("prototype_bias", [c], bias));
+        g.Initializer.Add(BackboneGraph.Scalar("prototype_epsilon", CenteredCosine.Epsilon));
+        g.Node.Add(BackboneGraph.Node("Sub", [OnnxHead.FeaturesInput, "prototype_mean"], ["prototype_centred"]));
+        g.Node.Add(OnnxHead.WithInts(BackboneGraph.Node("ReduceL2", ["prototype_centred"], ["prototype_norm"], ("keepdims", 1)), "axes", 1));
+        g.Node.Add(BackboneGraph.Node("Max", ["prototype_norm", "prototype_epsilon"], ["prototype_norm_safe"]));
+        g.Node.Add(BackboneGraph.Node("Div", ["prototype_centred", "prototype_norm_safe"], ["prototype_unit"]));
+        g.Node.Add(OnnxHead.WithFloat(BackboneGraph.Node("Gemm", ["prototype_unit", "prototype_vectors", "prototype_bias"], ["prototype_logits"], ("transB", 1)), "alpha", Temperature));
+        g.Node.Add(BackboneGraph.Node("LogSoftmax", ["prototype_logits"], [OnnxHead.LogProbabilitiesOutput], ("axis", 1)));
+        return model;
+    }
+}
