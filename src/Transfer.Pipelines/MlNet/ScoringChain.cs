@@ -16,7 +16,7 @@ namespace Transfer.Pipelines.MlNet;
 /// </summary>
 internal static class ScoringChain
 {
-    public const string FeaturesColumn = BackboneGraph.FeaturesName;
+    public const string FeaturesColumn = BackboneTensorNames.Features;
 
     public static ITransformer Build(MLContext ml, DataViewSchema inputSchema, string imageColumn, Featurizer featurizer, TrainedHead head, string scoreColumn, string predictedLabelColumn)
     {
@@ -27,7 +27,7 @@ internal static class ScoringChain
 
         // ApplyOnnxModel reads the graph from a file (again when saving); the round trip below embeds it, then the file goes.
         string onnxPath = Path.Combine(Path.GetTempPath(), $"transfer-dropin-{Guid.NewGuid():N}.onnx");
-        File.WriteAllBytes(onnxPath, featurizer.ModelBytes);
+        File.WriteAllBytes(onnxPath, featurizer.OnnxModel.Span);
         try
         {
             // The featurizer's preprocessing is Compatible: ResizeImages (Fill) and ExtractPixels give its exact pixels.
@@ -49,7 +49,7 @@ internal static class ScoringChain
                 chain.Append(ml.Transforms.CopyColumns(scoreColumn, "Score").Append(ml.Transforms.CopyColumns(predictedLabelColumn, "PredictedLabel")));
             }
 
-            var drop = new List<string> { ImageBytesDecoder.BytesColumn, ImageBytesDecoder.ImageColumn, BackboneGraph.PixelsName };
+            var drop = new List<string> { ImageBytesDecoder.BytesColumn, ImageBytesDecoder.ImageColumn, BackboneTensorNames.Pixels };
             drop.AddRange(chain.Schema.Select(c => c.Name).Where(n => n == NeuralHeadTrainer.LogProbabilitiesColumn));
             if (scoreColumn != "Score")
             {

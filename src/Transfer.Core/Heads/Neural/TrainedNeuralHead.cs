@@ -51,7 +51,7 @@ public sealed class TrainedNeuralHead : TrainedHead
     internal DenseNetwork Network => network;
 
     /// <inheritdoc/>
-    internal override ITransformer ScoringTransformer => scoringTransformer.Value;
+    public override ITransformer ScoringTransformer => scoringTransformer.Value;
 
     /// <inheritdoc/>
     public override void PredictProbabilities(ReadOnlySpan<float> features, int count, Span<float> probabilities) =>
