@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Transfer.Featurization;
 using Transfer.Heads;
+using Transfer.IO;
 using Transfer.Images;
 
 namespace Transfer.Models;
@@ -25,7 +26,7 @@ public sealed partial class TransferModel : IDisposable
     private readonly MLContext _ml;
     private readonly Lazy<byte[]> _featurizerModel; // built on first use when the model comes from a fully cached run
     private readonly TrainedHead _head;
-    private string? _onnxPath; // the backbone graph on disk for ApplyOnnxModel, written once on first use
+    private TemporaryOnnxFile? _onnxFile; // the backbone graph on disk for ApplyOnnxModel, written once on first use
     private readonly object _gate = new();
     private bool _disposed;
 
@@ -113,17 +114,7 @@ public sealed partial class TransferModel : IDisposable
             }
 
             _disposed = true;
-            if (_onnxPath is not null)
-            {
-                try
-                {
-                    File.Delete(_onnxPath);
-                }
-                catch (IOException)
-                {
-                    // A temp file still mapped by ONNX Runtime; the OS temp cleaner takes it.
-                }
-            }
+            _onnxFile?.Dispose();
         }
     }
 }

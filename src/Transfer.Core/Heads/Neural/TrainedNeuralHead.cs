@@ -5,6 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Onnx;
 using Transfer.Featurization;
+using Transfer.IO;
 
 namespace Transfer.Heads.Neural;
 
@@ -233,10 +234,9 @@ public sealed class TrainedNeuralHead : TrainedHead
     private TransformerChain<ITransformer> BuildScoringTransformer()
     {
         var ml = new MLContext(0);
-        string path = Path.Combine(Path.GetTempPath(), $"transfer-head-{Guid.NewGuid():N}.onnx");
-        File.WriteAllBytes(path, NeuralHeadTrainer.BuildScoringGraph(this).ToByteArray());
-        // ML.NET reads the file again when the model is saved, so it lives until the process ends.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(path);
+        // ML.NET reads the file again when the model is saved, so it lives as long as the head: never disposed, it is
+        // deleted at process exit.
+        string path = new TemporaryOnnxFile(NeuralHeadTrainer.BuildScoringGraph(this).ToByteArray(), "head").FilePath;
         var empty = FeatureDataView.CreateUnlabelled(ml, Array.Empty<float>(), 0, FeatureLength);
         var onnx = ml.Transforms.ApplyOnnxModel([NeuralHeadTrainer.LogProbabilitiesColumn], ["Features"], path).Fit(empty);
 
@@ -245,14 +245,4 @@ public sealed class TrainedNeuralHead : TrainedHead
         return new TransformerChain<ITransformer>(onnx, scorer);
     }
 
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-    }
 }
