@@ -8,6 +8,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Transfer.Benchmarks;
 using Transfer.Featurization;
+using Transfer.Models;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -38,7 +39,7 @@ if (args.Length >= 1 && args[0] == "first-predict")
         {
             var features = await featurizer.FeaturizeAsync(small);
             var trainer = new Transfer.Heads.MlNetHeadTrainer();
-            using var model = Transfer.Models.TransferModel.Create(featurizer, trainer.Train(features.Features, null, features.Classes), trainer.Describe());
+            using var model = TransferModel.Create(featurizer, trainer.Train(features.Features, null, features.Classes), trainer.Describe());
             model.Save(zip);
         }
 

@@ -1,11 +1,12 @@
 using System.IO.Compression;
 using System.Text.Json;
 using System.Xml.Linq;
+using Xunit.Abstractions;
 
 namespace Transfer.PackageTests;
 
 /// <summary>The packages work as packages: a fresh app references only them, and the tool installs from them.</summary>
-public sealed class PackageConsumerTests(PackageFeed feed) : IClassFixture<PackageFeed>
+public sealed class PackageConsumerTests(PackageFeed feed, ITestOutputHelper output) : IClassFixture<PackageFeed>
 {
     private const string ConsumerProject = """
         <Project Sdk="Microsoft.NET.Sdk">
@@ -16,14 +17,15 @@ public sealed class PackageConsumerTests(PackageFeed feed) : IClassFixture<Packa
             <ImplicitUsings>enable</ImplicitUsings>
           </PropertyGroup>
           <ItemGroup>
-            <PackageReference Include="Transfer.Pipelines" Version="{VERSION}" />
+            <PackageReference Include="{PACKAGE}" Version="{VERSION}" />
           </ItemGroup>
         </Project>
         """;
 
-    // A user's first program: train on a folder, save, reload the zip, predict.
+    // A user's first program: train on a folder, save, reload the zip, predict; then a model with a LightGbm head.
     private const string ConsumerProgram = """
         using Transfer.Backbones;
+        using Transfer.Heads;
         using Transfer.Images;
         using Transfer.Models;
         using Transfer.Pipelines;
@@ -35,14 +37,48 @@ public sealed class PackageConsumerTests(PackageFeed feed) : IClassFixture<Packa
             result.Model.Save(args[1]);
         }
 
+        var lightGbm = new MlNetHeadTrainer(new MlNetHeadOptions { Trainer = MlNetTrainerKind.LightGbm });
+        using (var result = await TransferPipeline.For(images).WithBackbone(Backbones.ResNet18).WithoutBottleneckCache().TestFraction(0).TrainHead(lightGbm).Build().RunAsync())
+        {
+            result.Model.Save(args[2]);
+        }
+
         using var model = TransferModel.Load(args[1]);
         using var predictor = model.CreatePredictor();
-        foreach (string image in args.Skip(2))
+        foreach (string image in args.Skip(3))
         {
             var p = predictor.Predict(image);
-            Console.WriteLine($"PREDICTED {Path.GetFileName(image)} {p.Label} {p.Score:F3}");
+            Console.WriteLine($"PREDICTED {Path.GetFileName(image)} {p.Label} {p.Score:F4}");
         }
         """;
+
+    // An app that only scores: load a zip saved by the pipeline, predict; then try a zip whose head is LightGbm.
+    private const string ScoringProgram = """
+        using Transfer.Models;
+
+        using (var model = TransferModel.Load(args[0]))
+        using (var predictor = model.CreatePredictor())
+        {
+            foreach (string image in args.Skip(2))
+            {
+                var p = predictor.Predict(image);
+                Console.WriteLine($"PREDICTED {Path.GetFileName(image)} {p.Label} {p.Score:F4}");
+            }
+        }
+
+        try
+        {
+            TransferModel.Load(args[1]).Dispose();
+            Console.WriteLine("LIGHTGBM loaded");
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.WriteLine($"LIGHTGBM {e.Message}");
+        }
+        """;
+
+    /// <summary>What the app referencing Transfer.Pipelines left: its folder, the two models it saved, the images it scored and its output.</summary>
+    private sealed record PipelinesApp(string Folder, string Model, string LightGbmModel, IReadOnlyList<(string Path, string Label)> Probes, string Output);
 
     private static readonly string[] Classes = ["Sneaker", "Trouser"];
 
@@ -75,6 +111,17 @@ public sealed class PackageConsumerTests(PackageFeed feed) : IClassFixture<Packa
             var dependencies = ReadNuspec(core, "Transfer.Core").Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => e.Attribute("id")!.Value).ToList();
             Assert.Contains("Microsoft.ML.DnnImageFeaturizer.ResNet18", dependencies);
             Assert.Contains("Microsoft.ML.OnnxRuntime", dependencies);
+            Assert.Contains("Transfer.Scoring", dependencies);
+        }
+
+        using (var scoring = ZipFile.OpenRead(Path.Combine(feed.Feed, $"Transfer.Scoring.{PackageFeed.Version}.nupkg")))
+        {
+            Assert.NotNull(scoring.GetEntry("lib/net10.0/Transfer.Scoring.dll"));
+            Assert.NotNull(scoring.GetEntry("lib/net10.0/Transfer.Scoring.xml"));
+            Assert.NotNull(scoring.GetEntry("buildTransitive/Transfer.Scoring.targets"));
+            var dependencies = ReadNuspec(scoring, "Transfer.Scoring").Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => e.Attribute("id")!.Value).ToList();
+            Assert.Contains("Microsoft.ML.OnnxRuntime", dependencies);
+            Assert.Empty(dependencies.Intersect(TrainingOnlyPackages.Append("Transfer.Core"), StringComparer.OrdinalIgnoreCase));
         }
 
         using (var pipelines = ZipFile.OpenRead(Path.Combine(feed.Feed, $"Transfer.Pipelines.{PackageFeed.Version}.nupkg")))
@@ -93,10 +140,66 @@ public sealed class PackageConsumerTests(PackageFeed feed) : IClassFixture<Packa
     [Fact]
     public async Task Library_FreshConsoleAppReferencingOnlyThePackages_TrainsAndPredicts()
     {
-        string app = Path.Combine(feed.Root, "app");
-        Directory.CreateDirectory(app);
-        File.WriteAllText(Path.Combine(app, "app.csproj"), ConsumerProject.Replace("{VERSION}", PackageFeed.Version, StringComparison.Ordinal));
-        File.WriteAllText(Path.Combine(app, "Program.cs"), ConsumerProgram);
+        var app = await feed.OnceAsync(nameof(PipelinesApp), TrainWithThePipelinesPackageAsync);
+
+        Assert.Contains("MODELS True", app.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(app.Model));
+        Assert.True(File.Exists(app.LightGbmModel));
+        foreach (var (path, label) in app.Probes)
+        {
+            Assert.Contains($"PREDICTED {Path.GetFileName(path)} {label} ", app.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task ScoringOnly_FreshConsoleAppReferencingOnlyTransferScoring_PredictsAsThePipelinesApp()
+    {
+        var trained = await feed.OnceAsync(nameof(PipelinesApp), TrainWithThePipelinesPackageAsync);
+        string app = CreateApp("scoring-app", "Transfer.Scoring", ScoringProgram);
+
+        // Published (ONNX Runtime's mobile archives, debug symbols and .NET Framework copy trimmed), the app carries none
+        // of the training stack, and runs from there.
+        string publish = Path.Combine(app, "publish");
+        (await DotNet.RunAsync(app, ["publish", "-c", "Release", "-o", publish], PackageFeed.StepTimeout)).EnsureSuccess();
+        var libraries = RestoredLibraries(app);
+        Assert.Contains($"Transfer.Scoring/{PackageFeed.Version}", libraries);
+        foreach (string training in TrainingOnlyPackages.Append("Transfer.Core"))
+        {
+            Assert.DoesNotContain(libraries, l => l.StartsWith(training + "/", StringComparison.OrdinalIgnoreCase));
+        }
+
+        var files = Directory.GetFiles(publish, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(publish, f).Replace('\\', '/')).ToList();
+        Assert.Contains("Transfer.Scoring.dll", files);
+        Assert.DoesNotContain(files, f => f.Contains("lightgbm", StringComparison.OrdinalIgnoreCase) || f.Contains("Parquet", StringComparison.OrdinalIgnoreCase)
+            || f.Contains("ResNet18", StringComparison.OrdinalIgnoreCase) || f.Contains("DnnImage", StringComparison.OrdinalIgnoreCase)
+            || f.Contains("OnnxSharp", StringComparison.OrdinalIgnoreCase) || f.Contains("Transfer.Core", StringComparison.Ordinal));
+        Assert.DoesNotContain(files, f => f.StartsWith("runtimes/android/", StringComparison.Ordinal) || f.StartsWith("runtimes/ios/", StringComparison.Ordinal) || f == "onnxruntime.dll");
+        Assert.Contains(files, f => f.StartsWith("runtimes/", StringComparison.Ordinal) && f.Contains("onnxruntime.", StringComparison.Ordinal));
+
+        var run = await DotNet.RunAsync(
+            app,
+            [Path.Combine(publish, "scoring-app.dll"), trained.Model, trained.LightGbmModel, .. trained.Probes.Select(p => p.Path)],
+            PackageFeed.StepTimeout);
+        run.EnsureSuccess();
+
+        // The same labels and scores as the app that trained the model, image by image.
+        foreach (var (path, _) in trained.Probes)
+        {
+            Assert.Equal(PredictedLine(trained.Output, path), PredictedLine(run.Output, path));
+        }
+
+        Assert.Contains("LIGHTGBM ", run.Output, StringComparison.Ordinal);
+        Assert.Contains("needs the Microsoft.ML.LightGbm package", run.Output, StringComparison.Ordinal);
+        Assert.Contains("<PackageReference Include=\"Microsoft.ML.LightGbm\"", run.Output, StringComparison.Ordinal);
+        output.WriteLine($"scoring-only publish folder: {FolderMegabytes(publish):F1} MB in {files.Count} files");
+    }
+
+    /// <summary>The packages only training needs; a scoring-only app restores none of them.</summary>
+    private static readonly string[] TrainingOnlyPackages = ["Microsoft.ML.LightGbm", "Microsoft.ML.FastTree", "Parquet.Net", "Microsoft.ML.DnnImageFeaturizer.ResNet18", "OnnxSharp"];
+
+    private async Task<PipelinesApp> TrainWithThePipelinesPackageAsync()
+    {
+        string app = CreateApp("app", "Transfer.Pipelines", ConsumerProgram);
         string train = Path.Combine(feed.Root, "images");
         string data = RepositoryFiles.Combine("samples", "QuickStart", "data");
         var probes = new List<(string Path, string Label)>();
@@ -118,6 +221,7 @@ public sealed class PackageConsumerTests(PackageFeed feed) : IClassFixture<Packa
         using (var json = JsonDocument.Parse(assets))
         {
             var libraries = json.RootElement.GetProperty("libraries");
+            Assert.Equal("package", libraries.GetProperty($"Transfer.Scoring/{PackageFeed.Version}").GetProperty("type").GetString());
             Assert.Equal("package", libraries.GetProperty($"Transfer.Core/{PackageFeed.Version}").GetProperty("type").GetString());
             Assert.Equal("package", libraries.GetProperty($"Transfer.Pipelines/{PackageFeed.Version}").GetProperty("type").GetString());
         }
@@ -129,19 +233,39 @@ public sealed class PackageConsumerTests(PackageFeed feed) : IClassFixture<Packa
 
         // NUGET_PACKAGES points nowhere, so Backbones.ResNet18 can only find the model in the app's own folder.
         string model = Path.Combine(feed.Root, "consumer-model.zip");
+        string lightGbmModel = Path.Combine(feed.Root, "consumer-model-lightgbm.zip");
         var run = await DotNet.RunAsync(
             app,
-            [Path.Combine(bin, "app.dll"), train, model, .. probes.Select(p => p.Path)],
+            [Path.Combine(bin, "app.dll"), train, model, lightGbmModel, .. probes.Select(p => p.Path)],
             PackageFeed.StepTimeout,
             new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(feed.Root, "no-packages-here") });
         run.EnsureSuccess();
-        Assert.Contains("MODELS True", run.Output, StringComparison.Ordinal);
-        Assert.True(File.Exists(model));
-        foreach (var (path, label) in probes)
-        {
-            Assert.Contains($"PREDICTED {Path.GetFileName(path)} {label} ", run.Output, StringComparison.Ordinal);
-        }
+        return new PipelinesApp(app, model, lightGbmModel, probes, run.Output);
     }
+
+    private string CreateApp(string name, string package, string program)
+    {
+        string app = Path.Combine(feed.Root, name);
+        Directory.CreateDirectory(app);
+        File.WriteAllText(Path.Combine(app, name + ".csproj"), ConsumerProject.Replace("{PACKAGE}", package, StringComparison.Ordinal).Replace("{VERSION}", PackageFeed.Version, StringComparison.Ordinal));
+        File.WriteAllText(Path.Combine(app, "Program.cs"), program);
+        return app;
+    }
+
+    private static List<string> RestoredLibraries(string app)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(app, "obj", "project.assets.json")));
+        return json.RootElement.GetProperty("libraries").EnumerateObject().Select(l => l.Name).ToList();
+    }
+
+    private static string PredictedLine(string output, string image)
+    {
+        string prefix = $"PREDICTED {Path.GetFileName(image)} ";
+        return output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith(prefix, StringComparison.Ordinal));
+    }
+
+    private static double FolderMegabytes(string folder) =>
+        Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / 1e6;
 
     [Fact]
     public async Task Tool_InstalledFromThePackage_RunsHelpAndBackbones()

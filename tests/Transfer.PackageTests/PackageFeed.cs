@@ -1,9 +1,10 @@
+using System.Collections.Concurrent;
 using System.Xml.Linq;
 
 namespace Transfer.PackageTests;
 
 /// <summary>
-/// Packs Transfer.Core, Transfer.Pipelines and the Transfer.Cli tool (from this build, no rebuild) into a folder feed
+/// Packs Transfer.Scoring, Transfer.Core, Transfer.Pipelines and the Transfer.Cli tool (from this build, no rebuild) into a folder feed
 /// in a temp folder, beside a nuget.config whose sources are that folder plus the feeds this machine restores from, and
 /// whose packages folder is private to the test (so no stale Transfer package from an earlier run can be used); the
 /// machine's packages folder is a read-only fallback, so ML.NET and ONNX Runtime are not downloaded again.
@@ -19,13 +20,20 @@ public sealed class PackageFeed : IAsyncLifetime
     /// <summary>The version the test packs (so a consumer can never pick up another build's packages).</summary>
     public const string Version = "0.0.0-packagetest";
 
-    public static readonly string[] Projects = ["Transfer.Core", "Transfer.Pipelines", "Transfer.Cli"];
+    public static readonly string[] Projects = ["Transfer.Scoring", "Transfer.Core", "Transfer.Pipelines", "Transfer.Cli"];
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "transfer-package-tests-" + Guid.NewGuid().ToString("N")[..8]);
 
     public string Feed => Path.Combine(Root, "feed");
 
     public static TimeSpan StepTimeout { get; } = TimeSpan.FromMinutes(8);
+
+    private readonly ConcurrentDictionary<string, Lazy<Task<object>>> _once = new(StringComparer.Ordinal);
+
+    /// <summary>Runs <paramref name="make"/> once per key for all the tests sharing this feed (a trained app several tests read).</summary>
+    public async Task<T> OnceAsync<T>(string key, Func<Task<T>> make)
+        where T : class =>
+        (T)await _once.GetOrAdd(key, _ => new Lazy<Task<object>>(async () => await make().ConfigureAwait(false))).Value.ConfigureAwait(false);
 
     public async Task InitializeAsync()
     {

@@ -11,10 +11,10 @@ namespace Transfer.Backbones;
 internal static class BackboneGraph
 {
     /// <summary>The graph's input: planar A,R,G,B floats in 0–255, shape [N, 4, H, W].</summary>
-    public const string PixelsName = "Pixels";
+    public const string PixelsName = BackboneTensorNames.Pixels;
 
     /// <summary>The graph's output: features, shape [N, D].</summary>
-    public const string FeaturesName = "Features";
+    public const string FeaturesName = BackboneTensorNames.Features;
 
     public const string BatchDim = "batch";
 

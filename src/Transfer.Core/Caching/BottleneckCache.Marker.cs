@@ -1,4 +1,5 @@
 using System.Text;
+using Transfer.IO;
 
 namespace Transfer.Caching;
 
@@ -23,7 +24,8 @@ public sealed partial class BottleneckCache
         }
         else
         {
-            WriteAtomically(marker, Encoding.UTF8.GetBytes(MarkerContent));
+            // The temporary name is a segment's, so an interrupted write is cleaned up as a stale temporary file.
+            AtomicFile.WriteAllBytes(marker, Encoding.UTF8.GetBytes(MarkerContent), SegmentFile.TempName());
         }
     }
 
@@ -40,10 +42,4 @@ public sealed partial class BottleneckCache
         }
     }
 
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        string temp = path + "." + Guid.NewGuid().ToString("N") + SegmentFile.TempExtension;
-        File.WriteAllBytes(temp, bytes);
-        File.Move(temp, path, overwrite: true);
-    }
 }

@@ -5,6 +5,7 @@ using System.Numerics.Tensors;
 using Parquet;
 using Parquet.Schema;
 using Transfer.Images;
+using Transfer.IO;
 
 namespace Transfer.Caching;
 
@@ -18,35 +19,19 @@ internal static partial class SegmentFile
         byte[] bytes = Encode(fingerprint, dimension, storage, keys, vectors);
         string name = Convert.ToHexStringLower(SHA256.HashData(bytes)) + Extension;
         string final = Path.Combine(directory, name);
-        string temp = Path.Combine(directory, TempName());
         try
         {
-            using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
+            // A full disk (ENOSPC, EFBIG) leaves no half-written segment behind: the writer deletes its temporary file.
+            AtomicFile.Write(final, stream => stream.Write(bytes), TempName(), overwrite: false);
         }
-        catch (Exception e)
+        catch (ArgumentOutOfRangeException e)
         {
-            // A full disk (ENOSPC, EFBIG) must not leave a half-written segment behind.
-            File.Delete(temp);
-            if (e is ArgumentOutOfRangeException)
-            {
-                // .NET reports EFBIG (a write past the file-size limit, ulimit -f) as ArgumentOutOfRangeException.
-                throw new IOException($"Bottleneck segment \"{temp}\" could not be written: {e.Message} Free disk space or raise the file-size limit (ulimit -f).", e);
-            }
-
-            throw;
-        }
-
-        try
-        {
-            // Rename is atomic: readers see no file or the whole file, never a prefix.
-            File.Move(temp, final, overwrite: false);
+            // .NET reports EFBIG (a write past the file-size limit, ulimit -f) as ArgumentOutOfRangeException.
+            throw new IOException($"Bottleneck segment \"{final}\" could not be written: {e.Message} Free disk space or raise the file-size limit (ulimit -f).", e);
         }
         catch (IOException) when (File.Exists(final))
         {
             // Same name means same bytes (the name is their SHA-256): another writer committed it first.
-            File.Delete(temp);
         }
 
         return final;

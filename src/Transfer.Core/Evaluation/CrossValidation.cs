@@ -93,9 +93,23 @@ public static class CrossValidation
         return Run(rows => trainer.Train(features.Select(rows), null, classes, cancellationToken), features, classes, folds, cancellationToken);
     }
 
-    /// <summary>Cross-validates with a function that trains a head on the given rows (the pipeline adds those rows' augmented views).</summary>
-    internal static CrossValidationResult Run(Func<IReadOnlyList<int>, TrainedHead> trainOnRows, FeatureMatrix features, IReadOnlyList<string> classes, int[] folds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Cross-validates with a function that trains a head on the given rows (the pipeline adds those rows' augmented
+    /// views): each fold's head scores that fold's held-out rows, and the out-of-fold probabilities are evaluated together.
+    /// </summary>
+    /// <param name="trainOnRows">Trains a head on the rows (indices into <paramref name="features"/>) of the other folds.</param>
+    /// <param name="features">Every row, with its class index.</param>
+    /// <param name="classes">Class names.</param>
+    /// <param name="folds">The fold of each row, 0 … k − 1 (<see cref="StratifiedFolds"/>).</param>
+    /// <param name="cancellationToken">Checked between folds.</param>
+    /// <returns>The evaluation of the out-of-fold predictions and the per-fold accuracies.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static CrossValidationResult Run(Func<IReadOnlyList<int>, TrainedHead> trainOnRows, FeatureMatrix features, IReadOnlyList<string> classes, int[] folds, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(trainOnRows);
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(classes);
+        ArgumentNullException.ThrowIfNull(folds);
         int k = folds.Max() + 1;
         int c = classes.Count;
         var probabilities = new float[features.Count * c];

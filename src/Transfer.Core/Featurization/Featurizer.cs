@@ -31,7 +31,8 @@ public sealed partial class Featurizer : IDisposable
     /// Whether to create the session on first use (a run whose every vector is in the bottleneck cache never needs it),
     /// so session errors (an unusable GPU under <see cref="GpuFallback.Fail"/>) come from that use instead of here.
     /// </param>
-    internal Featurizer(Backbone backbone, FeaturizerOptions? options, bool deferSession)
+    /// <exception cref="ArgumentException">The options are invalid or the model does not match its descriptor.</exception>
+    public Featurizer(Backbone backbone, FeaturizerOptions? options, bool deferSession)
     {
         ArgumentNullException.ThrowIfNull(backbone);
         Options = options ?? new FeaturizerOptions();
@@ -82,6 +83,12 @@ public sealed partial class Featurizer : IDisposable
     /// the bottleneck cache needs it only to save or predict with the model.
     /// </summary>
     internal byte[] ModelBytes => _modelBytes.Value;
+
+    /// <summary>
+    /// Gets the ONNX model this featurizer runs (pixels → features, <c>Pixels</c> [N, 4, H, W] → <c>Features</c> [N, D]),
+    /// built on first use: what an ML.NET <c>ApplyOnnxModel</c> step runs to score as this featurizer does.
+    /// </summary>
+    public ReadOnlyMemory<byte> OnnxModel => _modelBytes.Value;
 
     /// <summary>Gets the graph bytes, built on first use (see <see cref="ModelBytes"/>).</summary>
     internal Lazy<byte[]> LazyModelBytes => _modelBytes;

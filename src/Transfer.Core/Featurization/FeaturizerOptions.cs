@@ -9,7 +9,7 @@ namespace Transfer.Featurization;
 public sealed record FeaturizerOptions
 {
     /// <summary>The default <see cref="GpuBatchSize"/>: a GPU is busier with larger batches, and 32 images of 224×224 need 25 MB of pixels.</summary>
-    public const int DefaultGpuBatchSize = 32;
+    public const int DefaultGpuBatchSize = SessionSettings.DefaultGpuBatchSize;
 
     /// <summary>
     /// Gets the default <see cref="OptimizedGraphDirectory"/>: <c>$TRANSFER_ORT_CACHE</c> when set, else

@@ -4,6 +4,7 @@ using Microsoft.ML.Data;
 using Onnx;
 using Transfer.Backbones;
 using Transfer.Heads.Neural;
+using Transfer.IO;
 
 namespace Transfer.Heads;
 
@@ -51,27 +52,15 @@ internal static class OnnxHead
     public static TransformerChain<ITransformer> ScoringTransformer(ModelProto model, IReadOnlyList<string> classes, int featureLength)
     {
         var ml = new MLContext(0);
-        string path = Path.Combine(Path.GetTempPath(), $"transfer-head-{Guid.NewGuid():N}.onnx");
-        File.WriteAllBytes(path, model.ToByteArray());
 
-        // ML.NET reads the file again when the model is saved, so it lives until the process ends.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(path);
+        // ML.NET reads the file again when the model is saved, so it lives as long as the head: never disposed, it is
+        // deleted at process exit.
+        string path = new TemporaryOnnxFile(model.ToByteArray(), "head").FilePath;
         var empty = FeatureDataView.CreateUnlabelled(ml, Array.Empty<float>(), 0, featureLength);
         var onnx = ml.Transforms.ApplyOnnxModel([LogProbabilitiesOutput], [FeaturesInput], path).Fit(empty);
 
         // softmax(log p) = p: ML.NET's own maximum-entropy scorer turns the log-probabilities into Score and PredictedLabel.
         var scorer = IdentitySoftmaxModel.Create(ml, LogProbabilitiesOutput, classes);
         return new TransformerChain<ITransformer>(onnx, scorer);
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
     }
 }

@@ -99,7 +99,7 @@ public sealed record PreprocessingChoice(ImagePreprocessing Preprocessing, strin
             }
 
             // The format can carry alpha: decode (as the featurizer does, size limit included) and look for a pixel below opaque.
-            using var bitmap = ImageDecoder.Decode(bytes.Span, entry.Name, basis);
+            using var bitmap = ImageBitmaps.Decode(bytes.Span, entry.Name, basis);
             return (info.Width, info.Height, HasTransparentPixel(bitmap));
         }
         catch (InvalidImageException)

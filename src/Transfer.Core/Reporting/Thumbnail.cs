@@ -12,7 +12,7 @@ internal static class Thumbnail
         try
         {
             var bytes = image.ReadBytes();
-            using var decoded = ImageDecoder.Decode(bytes.Span, image.Name, ImagePreprocessing.Default);
+            using var decoded = ImageBitmaps.Decode(bytes.Span, image.Name, ImagePreprocessing.Default);
             double scale = (double)size / Math.Max(decoded.Width, decoded.Height);
             int width = Math.Max(1, (int)Math.Round(decoded.Width * scale));
             int height = Math.Max(1, (int)Math.Round(decoded.Height * scale));

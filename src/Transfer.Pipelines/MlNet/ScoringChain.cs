@@ -4,6 +4,7 @@ using Microsoft.ML.Transforms;
 using Transfer.Backbones;
 using Transfer.Featurization;
 using Transfer.Heads;
+using Transfer.IO;
 using Transfer.Models;
 
 namespace Transfer.Pipelines.MlNet;
@@ -16,7 +17,7 @@ namespace Transfer.Pipelines.MlNet;
 /// </summary>
 internal static class ScoringChain
 {
-    public const string FeaturesColumn = BackboneGraph.FeaturesName;
+    public const string FeaturesColumn = BackboneTensorNames.Features;
 
     public static ITransformer Build(MLContext ml, DataViewSchema inputSchema, string imageColumn, Featurizer featurizer, TrainedHead head, string scoreColumn, string predictedLabelColumn)
     {
@@ -26,61 +27,48 @@ internal static class ScoringChain
             .Append(ml.Transforms.CustomMapping(new ImageBytesDecoder().GetMapping(), ImageBytesDecoder.ContractName));
 
         // ApplyOnnxModel reads the graph from a file (again when saving); the round trip below embeds it, then the file goes.
-        string onnxPath = Path.Combine(Path.GetTempPath(), $"transfer-dropin-{Guid.NewGuid():N}.onnx");
-        File.WriteAllBytes(onnxPath, featurizer.ModelBytes);
-        try
+        using var onnxFile = new TemporaryOnnxFile(featurizer.OnnxModel, "dropin");
+        string onnxPath = onnxFile.FilePath;
+
+        // The featurizer's preprocessing is Compatible: ResizeImages (Fill) and ExtractPixels give its exact pixels.
+        var backbone = featurizer.Backbone;
+        chain.AppendBackbone(ImageBytesDecoder.ImageColumn, backbone.Width, backbone.Height, featurizer.Options.Preprocessing.ResizeMode, onnxPath, gpuDeviceId: null, fallbackToCpu: false);
+        var headSteps = Flatten(head.ScoringTransformer).ToList();
+        while (headSteps.Count > 0 && headSteps[^1] is KeyToValueMappingTransformer)
         {
-            // The featurizer's preprocessing is Compatible: ResizeImages (Fill) and ExtractPixels give its exact pixels.
-            var backbone = featurizer.Backbone;
-            chain.AppendBackbone(ImageBytesDecoder.ImageColumn, backbone.Width, backbone.Height, featurizer.Options.Preprocessing.ResizeMode, onnxPath, gpuDeviceId: null, fallbackToCpu: false);
-            var headSteps = Flatten(head.ScoringTransformer).ToList();
-            while (headSteps.Count > 0 && headSteps[^1] is KeyToValueMappingTransformer)
-            {
-                headSteps.RemoveAt(headSteps.Count - 1); // ImageClassificationTrainer's PredictedLabel is a key; the user maps it back.
-            }
-
-            foreach (var step in headSteps)
-            {
-                chain.Append(step);
-            }
-
-            if (scoreColumn != "Score" || predictedLabelColumn != "PredictedLabel")
-            {
-                chain.Append(ml.Transforms.CopyColumns(scoreColumn, "Score").Append(ml.Transforms.CopyColumns(predictedLabelColumn, "PredictedLabel")));
-            }
-
-            var drop = new List<string> { ImageBytesDecoder.BytesColumn, ImageBytesDecoder.ImageColumn, BackboneGraph.PixelsName };
-            drop.AddRange(chain.Schema.Select(c => c.Name).Where(n => n == NeuralHeadTrainer.LogProbabilitiesColumn));
-            if (scoreColumn != "Score")
-            {
-                drop.Add("Score");
-            }
-
-            if (predictedLabelColumn != "PredictedLabel")
-            {
-                drop.Add("PredictedLabel");
-            }
-
-            chain.Append(ml.Transforms.DropColumns([.. drop.Distinct(StringComparer.Ordinal)]));
-            var built = chain.Build();
-
-            // Save and load once: proves the chain serialises, and the loaded ONNX transformer owns its own copy of the graph.
-            using var buffer = new MemoryStream();
-            ml.Model.Save(built, null, buffer);
-            buffer.Position = 0;
-            return ml.Model.Load(buffer, out _);
+            headSteps.RemoveAt(headSteps.Count - 1); // ImageClassificationTrainer's PredictedLabel is a key; the user maps it back.
         }
-        finally
+
+        foreach (var step in headSteps)
         {
-            try
-            {
-                File.Delete(onnxPath);
-            }
-            catch (IOException)
-            {
-                // Still mapped by ONNX Runtime on some systems; the OS temp cleaner takes it.
-            }
+            chain.Append(step);
         }
+
+        if (scoreColumn != "Score" || predictedLabelColumn != "PredictedLabel")
+        {
+            chain.Append(ml.Transforms.CopyColumns(scoreColumn, "Score").Append(ml.Transforms.CopyColumns(predictedLabelColumn, "PredictedLabel")));
+        }
+
+        var drop = new List<string> { ImageBytesDecoder.BytesColumn, ImageBytesDecoder.ImageColumn, BackboneTensorNames.Pixels };
+        drop.AddRange(chain.Schema.Select(c => c.Name).Where(n => n == NeuralHeadTrainer.LogProbabilitiesColumn));
+        if (scoreColumn != "Score")
+        {
+            drop.Add("Score");
+        }
+
+        if (predictedLabelColumn != "PredictedLabel")
+        {
+            drop.Add("PredictedLabel");
+        }
+
+        chain.Append(ml.Transforms.DropColumns([.. drop.Distinct(StringComparer.Ordinal)]));
+        var built = chain.Build();
+
+        // Save and load once: proves the chain serialises, and the loaded ONNX transformer owns its own copy of the graph.
+        using var buffer = new MemoryStream();
+        ml.Model.Save(built, null, buffer);
+        buffer.Position = 0;
+        return ml.Model.Load(buffer, out _);
     }
 
     private static IEnumerable<ITransformer> Flatten(ITransformer transformer)

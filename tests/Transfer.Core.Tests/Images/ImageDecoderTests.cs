@@ -43,7 +43,7 @@ public sealed class ImageDecoderTests
     {
         // Stored 32×16: left half red, right half blue.
         var jpeg = TestImages.WithExifOrientation(TestImages.Jpeg(32, 16, (x, _) => x < 16 ? SKColors.Red : SKColors.Blue), orientation);
-        using var bitmap = ImageDecoder.Decode(jpeg, "exif.jpg", ImagePreprocessing.Default);
+        using var bitmap = ImageBitmaps.Decode(jpeg, "exif.jpg", ImagePreprocessing.Default);
         Assert.Equal(swapsSides ? 16 : 32, bitmap.Width);
         Assert.Equal(swapsSides ? 32 : 16, bitmap.Height);
         SKColor first = bitmap.GetPixel(2, 2);
@@ -63,7 +63,7 @@ public sealed class ImageDecoderTests
     public void Decode_ExifIgnored_WhenDisabled()
     {
         var jpeg = TestImages.WithExifOrientation(TestImages.Jpeg(32, 16, (x, _) => x < 16 ? SKColors.Red : SKColors.Blue), 6);
-        using var bitmap = ImageDecoder.Decode(jpeg, "exif.jpg", ImagePreprocessing.Compatible);
+        using var bitmap = ImageBitmaps.Decode(jpeg, "exif.jpg", ImagePreprocessing.Compatible);
         Assert.Equal(32, bitmap.Width);
     }
 

@@ -108,7 +108,7 @@ public sealed class AutoHeadTrainer : HeadTrainer
     /// rows (the rows themselves, plus their augmented views in the pipeline). The maximum-entropy grid is fitted per fold
     /// as a regularisation path, strongest L2 first, each fit warm-started from the previous one.
     /// </summary>
-    internal HeadSelection SelectWith(FeatureMatrix features, IReadOnlyList<string> classes, int[] assignment, int folds, Func<IReadOnlyList<int>, FeatureMatrix> trainingPart, CancellationToken cancellationToken)
+    public HeadSelection SelectWith(FeatureMatrix features, IReadOnlyList<string> classes, int[] assignment, int folds, Func<IReadOnlyList<int>, FeatureMatrix> trainingPart, CancellationToken cancellationToken)
     {
         var candidates = Candidates(features.Count);
         int grid = Options.L2Grid.Count;

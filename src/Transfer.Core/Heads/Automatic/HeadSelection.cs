@@ -30,7 +30,7 @@ public sealed class HeadSelection
     /// Gets the chosen maximum-entropy candidate's centered parameters per fold (<see langword="null"/> for another
     /// candidate): later fits on the same folds start from them.
     /// </summary>
-    internal IReadOnlyList<float[]?>? FoldSolutions { get; }
+    public IReadOnlyList<float[]?>? FoldSolutions { get; }
 
     /// <summary>Gets the number of folds used.</summary>
     public int Folds { get; }

@@ -43,9 +43,15 @@ public sealed class MaximumEntropyHeadTrainer : HeadTrainer
     /// similar rows (the same fold at a stronger L2 weight, or without its augmented views). The objective is convex, so
     /// the start changes how many iterations the fit takes, not where it ends.
     /// </summary>
+    /// <param name="train">The training features.</param>
+    /// <param name="classes">The class names.</param>
+    /// <param name="centeredStart">Where to start: the <c>Centered</c> parameters an earlier fit returned (biases, then class-major weights over features centred on their training mean), or <see langword="null"/> for zero.</param>
+    /// <param name="cancellationToken">Checked between iterations.</param>
     /// <returns>The head and its centered parameters (to warm-start a later fit).</returns>
-    internal (TrainedHead Head, float[] Centered) TrainFrom(FeatureMatrix train, IReadOnlyList<string> classes, float[]? centeredStart, CancellationToken cancellationToken)
+    /// <exception cref="ArgumentException">The training data is unusable (see <see cref="HeadTrainer.Train"/>).</exception>
+    public (TrainedHead Head, float[] Centered) TrainFrom(FeatureMatrix train, IReadOnlyList<string> classes, float[]? centeredStart, CancellationToken cancellationToken)
     {
+        CheckTrainingData(train, classes);
         var (parameters, centered, _) = FitFrom(train, Options, centeredStart, cancellationToken);
         int c = train.ClassCount;
         var ml = new MLContext(0);

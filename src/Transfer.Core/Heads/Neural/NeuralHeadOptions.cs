@@ -136,7 +136,7 @@ public sealed class NeuralHeadOptions
     /// <summary>Checks every option and throws one exception listing every failure.</summary>
     /// <param name="requireHiddenLayers">Whether at least one hidden layer is required (<see cref="MlpHead"/>).</param>
     /// <exception cref="OptionsValidationException">One or more options are invalid; <see cref="OptionsValidationException.Problems"/> lists them all, in order.</exception>
-    internal void Validate(bool requireHiddenLayers)
+    public void Validate(bool requireHiddenLayers)
     {
         var problems = new ValidationProblems();
         if (Epochs < 1)

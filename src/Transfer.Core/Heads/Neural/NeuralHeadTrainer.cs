@@ -68,6 +68,6 @@ public sealed class NeuralHeadTrainer : HeadTrainer
         return model;
     }
 
-    /// <summary>The column the exported head writes its log-probabilities to.</summary>
-    internal const string LogProbabilitiesColumn = OnnxHead.LogProbabilitiesOutput;
+    /// <summary>The column of per-class log-probabilities a neural head's scoring transformer adds before <c>Score</c>; a chain that scores with it may drop it.</summary>
+    public const string LogProbabilitiesColumn = OnnxHead.LogProbabilitiesOutput;
 }

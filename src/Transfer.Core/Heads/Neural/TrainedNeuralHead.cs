@@ -5,6 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Onnx;
 using Transfer.Featurization;
+using Transfer.IO;
 
 namespace Transfer.Heads.Neural;
 
@@ -51,7 +52,7 @@ public sealed class TrainedNeuralHead : TrainedHead
     internal DenseNetwork Network => network;
 
     /// <inheritdoc/>
-    internal override ITransformer ScoringTransformer => scoringTransformer.Value;
+    public override ITransformer ScoringTransformer => scoringTransformer.Value;
 
     /// <inheritdoc/>
     public override void PredictProbabilities(ReadOnlySpan<float> features, int count, Span<float> probabilities) =>
@@ -231,4 +232,5 @@ public sealed class TrainedNeuralHead : TrainedHead
     }
 
     private TransformerChain<ITransformer> BuildScoringTransformer() => OnnxHead.ScoringTransformer(NeuralHeadTrainer.BuildScoringGraph(this), Classes, FeatureLength);
+
 }

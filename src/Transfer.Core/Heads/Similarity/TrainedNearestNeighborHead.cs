@@ -46,7 +46,7 @@ public sealed class TrainedNearestNeighborHead : TrainedHead
     public int ImageCount => labels.Length;
 
     /// <inheritdoc />
-    internal override ITransformer ScoringTransformer => scoringTransformer.Value;
+    public override ITransformer ScoringTransformer => scoringTransformer.Value;
 
     /// <inheritdoc />
     public override void PredictProbabilities(ReadOnlySpan<float> features, int count, Span<float> probabilities)

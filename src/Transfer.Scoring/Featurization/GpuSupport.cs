@@ -31,7 +31,7 @@ public static class GpuSupport
     /// <summary>
     /// Checks, once per device per process, whether the CUDA execution provider can be added to an ONNX Runtime
     /// session: the GPU build of ONNX Runtime is loaded and its CUDA libraries load. Whether the device itself exists
-    /// shows only when a session is created on it (<see cref="Featurizer"/> reports that the same way).
+    /// shows only when a session is created on it (<c>Featurizer</c> reports that the same way).
     /// </summary>
     /// <param name="deviceId">The CUDA device ordinal.</param>
     /// <returns>What was found; <see cref="GpuProbeResult.Problem"/> names what is missing and the fix.</returns>
@@ -41,11 +41,6 @@ public static class GpuSupport
         ArgumentOutOfRangeException.ThrowIfNegative(deviceId);
         return Probes.GetOrAdd(deviceId, Probe);
     }
-
-    /// <summary>Builds the message for a CUDA session that failed to be created after the probe passed (no such device, out of memory…).</summary>
-    internal static string SessionProblem(int deviceId, Exception e) =>
-        $"ONNX Runtime {OnnxRuntimeVersion} could not create a session on CUDA device {deviceId}: {Sentence(e.Message)} "
-        + "Check that the device exists (nvidia-smi lists it) and has free memory, or pick another device id.";
 
     private static GpuProbeResult Probe(int deviceId)
     {

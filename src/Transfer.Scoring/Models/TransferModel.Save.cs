@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
+using Transfer.IO;
 
 namespace Transfer.Models;
 
@@ -24,47 +25,32 @@ public sealed partial class TransferModel
         ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
         string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
             var (chain, schema) = BuildChain(input, null, fallbackToCpu: true);
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite))
-            {
-                // ML.NET cannot serialise an image-typed input schema; such a model is saved without one (PredictionEngine does not need it).
-                _ml.Model.Save(chain, input == ScoringInput.ImagePath ? schema : null, stream);
-                stream.Position = 0;
-                using var zip = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true);
-                StoreOnnxUncompressed(zip);
-                using (var writer = zip.CreateEntry(ManifestEntry).Open())
+            AtomicFile.Write(
+                full,
+                stream =>
                 {
-                    JsonSerializer.Serialize(writer, Manifest with { Input = input }, ModelManifestJsonContext.Default.ModelManifest);
-                }
+                    // ML.NET cannot serialise an image-typed input schema; such a model is saved without one (PredictionEngine does not need it).
+                    _ml.Model.Save(chain, input == ScoringInput.ImagePath ? schema : null, stream);
+                    stream.Position = 0;
+                    using var zip = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true);
+                    StoreOnnxUncompressed(zip);
+                    using (var writer = zip.CreateEntry(ManifestEntry).Open())
+                    {
+                        JsonSerializer.Serialize(writer, Manifest with { Input = input }, ModelManifestJsonContext.Default.ModelManifest);
+                    }
 
-                using var head = zip.CreateEntry(HeadEntry, CompressionLevel.Fastest).Open();
-                _ml.Model.Save(_head.ScoringTransformer, null, head);
-            }
-
-            using (var check = File.OpenRead(temp))
-            {
-                check.Flush(flushToDisk: true);
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            File.Move(temp, full, overwrite: true);
+                    using var head = zip.CreateEntry(HeadEntry, CompressionLevel.Fastest).Open();
+                    _ml.Model.Save(_head.ScoringTransformer, null, head);
+                },
+                cancellationToken: cancellationToken);
         }
         catch (ArgumentOutOfRangeException e) when (e.TargetSite?.DeclaringType?.Namespace == "System.IO")
         {
             // .NET reports EFBIG (a write past the file-size limit, ulimit -f) as ArgumentOutOfRangeException from the file stream.
             throw new IOException($"Model \"{full}\" could not be written: {e.Message} Free disk space or raise the file-size limit (ulimit -f); {(File.Exists(full) ? "the existing file is unchanged" : "no file was created")}.", e);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
         }
     }
 

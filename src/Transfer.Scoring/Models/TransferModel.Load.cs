@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.IO.Hashing;
+using System.Reflection;
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -15,6 +16,7 @@ public sealed partial class TransferModel
     /// <returns>The model.</returns>
     /// <exception cref="InvalidDataException">The file is not a Transfer model zip or is damaged.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidOperationException">The head needs an ML.NET package this app does not reference (a LightGbm head without Microsoft.ML.LightGbm); the message names it.</exception>
     public static TransferModel Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -70,7 +72,7 @@ public sealed partial class TransferModel
             {
                 using (headModel)
                 {
-                    head = ml.Model.Load(headModel, out _);
+                    head = LoadMlNet(ml, headModel, full, manifest);
                 }
             }
             else
@@ -79,7 +81,7 @@ public sealed partial class TransferModel
                 ITransformer loaded;
                 using (var stream = File.OpenRead(full))
                 {
-                    loaded = ml.Model.Load(stream, out _);
+                    loaded = LoadMlNet(ml, stream, full, manifest);
                 }
 
                 head = loaded is TransformerChain<ITransformer> chain ? chain.LastTransformer : throw new InvalidDataException($"Model \"{full}\" is not a Transfer scoring chain.");
@@ -90,13 +92,48 @@ public sealed partial class TransferModel
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or FormatException or ArgumentException or InvalidOperationException or EndOfStreamException)
         {
-            if (e is InvalidDataException ide && ide.Message.StartsWith("Model \"", StringComparison.Ordinal))
+            if (e.Message.StartsWith("Model \"", StringComparison.Ordinal))
             {
                 throw;
             }
 
             throw new InvalidDataException($"Model \"{full}\" cannot be loaded: {e.Message} The file is damaged or not a Transfer model; save or copy it again.", e);
         }
+    }
+
+    /// <summary>
+    /// Loads an ML.NET model, naming the package to add when it needs an ML.NET assembly this app does not deploy: a
+    /// LightGbm head needs Microsoft.ML.LightGbm, which Transfer.Core brings and Transfer.Scoring alone does not.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An ML.NET assembly the model needs is missing; the message names the package.</exception>
+    private static ITransformer LoadMlNet(MLContext ml, Stream stream, string full, ModelManifest manifest)
+    {
+        try
+        {
+            return ml.Model.Load(stream, out _);
+        }
+        catch (Exception e) when (MissingAssembly(e) is { } assembly)
+        {
+            string version = typeof(MLContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "the Microsoft.ML version";
+            throw new InvalidOperationException(
+                $"Model \"{full}\" has a head trained with ML.NET's {manifest.Head}, which needs the {assembly} package to load, and this app does not reference it. "
+                + $"Add <PackageReference Include=\"{assembly}\" Version=\"{version}\" /> to the app (Transfer.Core brings it), or train the model with another head.",
+                e);
+        }
+    }
+
+    /// <summary>Finds the ML.NET assembly that could not be loaded, deep inside ML.NET's reflection exceptions.</summary>
+    private static string? MissingAssembly(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is FileNotFoundException { FileName: { } file } && file.StartsWith("Microsoft.ML.", StringComparison.Ordinal))
+            {
+                return new AssemblyName(file).Name;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Reads a zip entry whole and checks it against the CRC-32 and length the zip records.</summary>

@@ -4,6 +4,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using Transfer.Featurization;
+using Transfer.IO;
 
 namespace Transfer.Models;
 
@@ -65,24 +66,8 @@ public sealed partial class TransferModel
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_onnxPath is null)
-            {
-                string path = Path.Combine(Path.GetTempPath(), $"transfer-{Guid.NewGuid():N}.onnx");
-                try
-                {
-                    File.WriteAllBytes(path, _featurizerModel.Value);
-                }
-                catch
-                {
-                    // A full disk must not leave a half-written model in the temp folder.
-                    File.Delete(path);
-                    throw;
-                }
-
-                _onnxPath = path;
-            }
-
-            onnxPath = _onnxPath;
+            _onnxFile ??= new TemporaryOnnxFile(_featurizerModel.Value, "model");
+            onnxPath = _onnxFile.FilePath;
         }
 
         IDataView empty = input == ScoringInput.ImagePath

@@ -45,8 +45,9 @@ public abstract class TrainedHead
     }
 
     /// <summary>
-    /// The ML.NET transformer that scores this head inside a saved model: it reads a <c>Features</c> vector column and adds
-    /// <c>Score</c> (probabilities in class order) and <c>PredictedLabel</c> (text).
+    /// Gets the ML.NET transformer that scores this head inside a saved model: it reads a <c>Features</c> vector column
+    /// and adds <c>Score</c> (probabilities in class order) and <c>PredictedLabel</c> (text). <see cref="Models.TransferModel"/>
+    /// appends it after the backbone; the ML.NET drop-in appends its steps to its own chain.
     /// </summary>
-    internal abstract ITransformer ScoringTransformer { get; }
+    public abstract ITransformer ScoringTransformer { get; }
 }

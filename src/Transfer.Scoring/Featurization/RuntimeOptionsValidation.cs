@@ -2,7 +2,7 @@ using Transfer.Validation;
 
 namespace Transfer.Featurization;
 
-/// <summary>The checks shared by the options that open an ONNX Runtime session (<see cref="FeaturizerOptions"/>, <see cref="Models.PredictorOptions"/>).</summary>
+/// <summary>The checks shared by the options that open an ONNX Runtime session (<c>FeaturizerOptions</c>, <see cref="Models.PredictorOptions"/>).</summary>
 internal static class RuntimeOptionsValidation
 {
     /// <summary>Adds a message for each invalid runtime setting, in a fixed order.</summary>

@@ -3,42 +3,19 @@ using SkiaSharp;
 namespace Transfer.Images;
 
 /// <summary>
-/// Decodes encoded images exactly as ML.NET's <c>MLImage</c> does (SkiaSharp <c>SKBitmap.Decode</c>, premultiplied,
-/// converted to BGRA), resizes as ML.NET's <c>ResizeImages</c> does, and writes planar A,R,G,B float planes (0–255)
-/// as ML.NET's <c>ExtractPixels</c> (all colours, ARGB order) does. Stricter than ML.NET: truncated files and
-/// oversized headers are refused with a reason.
+/// The SkiaSharp steps behind <see cref="ImageDecoder"/>: decode as ML.NET's <c>MLImage</c> does (EXIF orientation when
+/// asked), resize as <c>ResizeImages</c> does, write planes as <c>ExtractPixels</c> does. Shared source: compiled into
+/// Transfer.Scoring and Transfer.Core (the dataset audit, resize choice and report thumbnails decode the same way).
 /// </summary>
-public static class ImageDecoder
+internal static class ImageBitmaps
 {
-    /// <summary>Decodes and resizes one image into planar A,R,G,B floats.</summary>
-    /// <param name="encoded">The encoded image.</param>
-    /// <param name="name">The image's name for messages.</param>
-    /// <param name="width">Target width.</param>
-    /// <param name="height">Target height.</param>
-    /// <param name="preprocessing">The preprocessing settings.</param>
-    /// <param name="destination">4 × <paramref name="height"/> × <paramref name="width"/> floats.</param>
-    /// <exception cref="InvalidImageException">The bytes are empty, not an image, truncated, too large, or of an unsupported format.</exception>
-    public static void DecodeToPlanes(ReadOnlySpan<byte> encoded, string name, int width, int height, ImagePreprocessing preprocessing, Span<float> destination)
-    {
-        ArgumentNullException.ThrowIfNull(preprocessing);
-        if (destination.Length < 4 * width * height)
-        {
-            throw new ArgumentException($"Parameter \"destination\" must hold {4 * width * height} floats, held {destination.Length}.", nameof(destination));
-        }
-
-        using var decoded = Decode(encoded, name, preprocessing);
-        using var resized = Resize(decoded, width, height, preprocessing.ResizeMode)
-            ?? throw new InvalidImageException(name, $"resizing to {width}×{height} failed.");
-        WritePlanes(resized, destination);
-    }
-
     /// <summary>Decodes an image as ML.NET does, applying EXIF orientation when asked.</summary>
     /// <param name="encoded">The encoded image.</param>
     /// <param name="name">The image's name for messages.</param>
     /// <param name="preprocessing">The settings.</param>
     /// <returns>A BGRA or RGBA bitmap the caller disposes.</returns>
     /// <exception cref="InvalidImageException">The image cannot be used.</exception>
-    internal static SKBitmap Decode(ReadOnlySpan<byte> encoded, string name, ImagePreprocessing preprocessing)
+    public static SKBitmap Decode(ReadOnlySpan<byte> encoded, string name, ImagePreprocessing preprocessing)
     {
         if (encoded.IsEmpty)
         {
@@ -124,7 +101,7 @@ public static class ImageDecoder
     };
 
     /// <summary>Resizes exactly as ML.NET's <c>MLImage.CloneWithResizing</c> does for the mode.</summary>
-    internal static SKBitmap? Resize(SKBitmap image, int width, int height, ResizeMode mode)
+    public static SKBitmap? Resize(SKBitmap image, int width, int height, ResizeMode mode)
     {
         if (mode == ResizeMode.Stretch)
         {
@@ -164,7 +141,7 @@ public static class ImageDecoder
     }
 
     /// <summary>Writes planar A, R, G, B planes (0–255 floats) as ML.NET's <c>ExtractPixels</c> with all colours in ARGB order.</summary>
-    internal static void WritePlanes(SKBitmap image, Span<float> destination)
+    public static void WritePlanes(SKBitmap image, Span<float> destination)
     {
         int plane = image.Width * image.Height;
         ReadOnlySpan<byte> pixels = image.GetPixelSpan();

@@ -13,7 +13,11 @@ namespace Transfer.Featurization;
 /// <param name="Provider">The requested execution provider.</param>
 /// <param name="OptimizedGraphDirectory">Where optimized graphs are saved and reused; <see langword="null"/> to not save them.</param>
 /// <param name="LoggerFactory">Where the fallback warning goes; <see langword="null"/> for none.</param>
-internal sealed record SessionSettings(int IntraOpThreads, ExecutionProvider Provider, string? OptimizedGraphDirectory, ILoggerFactory? LoggerFactory);
+internal sealed record SessionSettings(int IntraOpThreads, ExecutionProvider Provider, string? OptimizedGraphDirectory, ILoggerFactory? LoggerFactory)
+{
+    /// <summary>The default number of images per run on a GPU: a GPU is busier with larger batches, and 32 images of 224×224 need 25 MB of pixels.</summary>
+    public const int DefaultGpuBatchSize = 32;
+}
 
 /// <summary>An ONNX Runtime session over a pixels → features graph, run on batches of prepared pixel planes. Thread-safe.</summary>
 internal sealed class BackboneSession : IDisposable
@@ -46,7 +50,7 @@ internal sealed class BackboneSession : IDisposable
                 }
                 catch (OnnxRuntimeException e)
                 {
-                    Unavailable(requested, GpuSupport.SessionProblem(requested.DeviceId, e), e, logger);
+                    Unavailable(requested, SessionProblem(requested.DeviceId, e), e, logger);
                 }
             }
         }
@@ -100,7 +104,7 @@ internal sealed class BackboneSession : IDisposable
         runOptions ??= new RunOptions();
         try
         {
-            _session.Run(runOptions, [BackboneGraph.PixelsName], [input], [BackboneGraph.FeaturesName], [output]);
+            _session.Run(runOptions, [BackboneTensorNames.Pixels], [input], [BackboneTensorNames.Features], [output]);
         }
         catch (OnnxRuntimeException) when (token.IsCancellationRequested)
         {
@@ -157,6 +161,14 @@ internal sealed class BackboneSession : IDisposable
         }
 
         return options;
+    }
+
+    /// <summary>Builds the message for a CUDA session that failed to be created after the probe passed (no such device, out of memory…).</summary>
+    private static string SessionProblem(int deviceId, Exception e)
+    {
+        string message = e.Message.Trim();
+        return $"ONNX Runtime {GpuSupport.OnnxRuntimeVersion} could not create a session on CUDA device {deviceId}: {(message.EndsWith('.') ? message : message + ".")} "
+            + "Check that the device exists (nvidia-smi lists it) and has free memory, or pick another device id.";
     }
 
     private static void Unavailable(ExecutionProvider requested, string problem, Exception? inner, ILogger logger)

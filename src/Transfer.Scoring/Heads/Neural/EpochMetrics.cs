@@ -1,6 +1,6 @@
 namespace Transfer.Heads.Neural;
 
-/// <summary>Metrics of one training epoch, reported through <see cref="IProgress{T}"/> and <see cref="NeuralHeadOptions.EpochCompleted"/>.</summary>
+/// <summary>Metrics of one training epoch, reported through <see cref="IProgress{T}"/> and <c>NeuralHeadOptions.EpochCompleted</c>.</summary>
 public sealed class EpochMetrics
 {
     /// <summary>Gets the epoch number, from 1.</summary>

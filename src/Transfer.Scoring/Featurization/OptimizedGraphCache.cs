@@ -3,6 +3,7 @@ using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
+using Transfer.IO;
 
 namespace Transfer.Featurization;
 
@@ -117,12 +118,11 @@ internal static class OptimizedGraphCache
 
         try
         {
-            File.Move(temp, path, overwrite: false);
+            AtomicFile.Commit(temp, path, overwrite: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Another process saved the same graph first (same key, same content), or the folder is read-only.
-            TryDelete(temp);
+            // Another process saved the same graph first (same key, same content), or the folder is read-only; the temporary file is gone.
         }
 
         return created;

@@ -12,8 +12,8 @@ public sealed class PredictorOptions
     public int BatchSize { get; init; } = 8;
 
     /// <summary>Gets the number of images per ONNX Runtime run in batch prediction when the backbone runs on a GPU.</summary>
-    /// <value>The default value is <see cref="FeaturizerOptions.DefaultGpuBatchSize"/>.</value>
-    public int GpuBatchSize { get; init; } = FeaturizerOptions.DefaultGpuBatchSize;
+    /// <value>The default value is 32 (as <c>FeaturizerOptions.DefaultGpuBatchSize</c>).</value>
+    public int GpuBatchSize { get; init; } = SessionSettings.DefaultGpuBatchSize;
 
     /// <summary>Gets the threads ONNX Runtime uses inside one run; 0 for one per core (1 on a GPU).</summary>
     /// <value>The default value is 0.</value>
@@ -35,8 +35,11 @@ public sealed class PredictorOptions
     public bool WarmUp { get; init; } = true;
 
     /// <summary>Gets the folder where ONNX Runtime's optimized graph is saved and reused; <see langword="null"/> to not save it.</summary>
-    /// <value>The default value is <see cref="FeaturizerOptions.DefaultOptimizedGraphDirectory"/>.</value>
-    public string? OptimizedGraphDirectory { get; init; } = FeaturizerOptions.DefaultOptimizedGraphDirectory;
+    /// <value>
+    /// The default value is <c>$TRANSFER_ORT_CACHE</c> when set, else <c>$XDG_CACHE_HOME/transfer/onnxruntime</c>, else
+    /// <c>~/.cache/transfer/onnxruntime</c> (as <c>FeaturizerOptions.DefaultOptimizedGraphDirectory</c>).
+    /// </value>
+    public string? OptimizedGraphDirectory { get; init; } = OptimizedGraphCache.DefaultDirectory;
 
     /// <summary>Gets the logger factory for the one warning logged when a GPU was asked for and the CPU is used instead.</summary>
     /// <value>The default value is <see langword="null"/> (no logging).</value>

@@ -47,7 +47,7 @@ internal sealed class ScoringChainBuilder
 
     /// <summary>
     /// Appends the backbone: resizes the image column in place, extracts its pixels as the graph's input (all channels,
-    /// ARGB, planar) and runs the graph, which outputs the features column (<see cref="BackboneGraph.FeaturesName"/>).
+    /// ARGB, planar) and runs the graph, which outputs the features column (<see cref="BackboneTensorNames.Features"/>).
     /// </summary>
     /// <param name="imageColumn">The column holding the decoded image (<c>MLImage</c>).</param>
     /// <param name="width">The backbone's input width.</param>
@@ -66,8 +66,8 @@ internal sealed class ScoringChainBuilder
             _ => ImageResizingEstimator.ResizingKind.IsoCrop,
         };
         return Append(_ml.Transforms.ResizeImages(imageColumn, width, height, imageColumn, resize, ImageResizingEstimator.Anchor.Center))
-            .Append(_ml.Transforms.ExtractPixels(BackboneGraph.PixelsName, imageColumn, ImagePixelExtractingEstimator.ColorBits.All, ImagePixelExtractingEstimator.ColorsOrder.ARGB))
-            .Append(_ml.Transforms.ApplyOnnxModel([BackboneGraph.FeaturesName], [BackboneGraph.PixelsName], onnxPath, gpuDeviceId, fallbackToCpu));
+            .Append(_ml.Transforms.ExtractPixels(BackboneTensorNames.Pixels, imageColumn, ImagePixelExtractingEstimator.ColorBits.All, ImagePixelExtractingEstimator.ColorsOrder.ARGB))
+            .Append(_ml.Transforms.ApplyOnnxModel([BackboneTensorNames.Features], [BackboneTensorNames.Pixels], onnxPath, gpuDeviceId, fallbackToCpu));
     }
 
     /// <summary>Returns the chain of the steps appended, in order.</summary>

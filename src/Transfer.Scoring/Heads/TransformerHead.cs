@@ -24,7 +24,7 @@ internal sealed class TransformerHead : TrainedHead
 
     public override string TrainerName => _name;
 
-    internal override ITransformer ScoringTransformer => _model;
+    public override ITransformer ScoringTransformer => _model;
 
     public override void PredictProbabilities(ReadOnlySpan<float> features, int count, Span<float> probabilities)
     {

@@ -24,7 +24,7 @@ internal sealed class LinearSoftmax
         _features = features;
     }
 
-    /// <summary>Scores parameters laid out as <see cref="MaximumEntropyHeadTrainer.Fit"/> returns them: biases (one per class), then class-major weights.</summary>
+    /// <summary>Scores parameters laid out as <c>MaximumEntropyHeadTrainer.Fit</c> returns them: biases (one per class), then class-major weights.</summary>
     public static LinearSoftmax FromParameters(float[] parameters, int classes, int features) =>
         new(parameters[classes..], parameters[..classes], classes, features);
 

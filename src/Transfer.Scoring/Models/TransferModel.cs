@@ -1,7 +1,7 @@
 using Microsoft.ML;
-using Transfer.Backbones;
 using Transfer.Featurization;
 using Transfer.Heads;
+using Transfer.IO;
 using Transfer.Images;
 
 namespace Transfer.Models;
@@ -26,7 +26,7 @@ public sealed partial class TransferModel : IDisposable
     private readonly MLContext _ml;
     private readonly Lazy<byte[]> _featurizerModel; // built on first use when the model comes from a fully cached run
     private readonly TrainedHead _head;
-    private string? _onnxPath; // the backbone graph on disk for ApplyOnnxModel, written once on first use
+    private TemporaryOnnxFile? _onnxFile; // the backbone graph on disk for ApplyOnnxModel, written once on first use
     private readonly object _gate = new();
     private bool _disposed;
 
@@ -56,58 +56,37 @@ public sealed partial class TransferModel : IDisposable
     /// <summary>Gets the trained head.</summary>
     public TrainedHead Head => _head;
 
-    /// <summary>Creates a model from a featurizer and a head trained on its features.</summary>
-    /// <param name="featurizer">The featurizer the head's features came from.</param>
-    /// <param name="head">The trained head.</param>
-    /// <param name="headDescription">The head trainer's description for the manifest.</param>
+    /// <summary>
+    /// Creates a model from its parts: what the manifest records, the trained head, and the backbone graph (pixels →
+    /// features, the ONNX model that <c>ApplyOnnxModel</c> runs). Training code calls
+    /// <c>TransferModel.Create(featurizer, head, …)</c> in Transfer.Core, which builds all three from a featurizer.
+    /// </summary>
+    /// <param name="manifest">What the model records; its classes, feature length, input size and preprocessing are the model's.</param>
+    /// <param name="head">The trained head, with the manifest's classes and feature length.</param>
+    /// <param name="backboneGraph">Returns the backbone graph's ONNX bytes; called once, on first use (saving, scoring).</param>
     /// <returns>The model.</returns>
-    public static TransferModel Create(Featurizer featurizer, TrainedHead head, string headDescription) =>
-        Create(featurizer, head, headDescription, TestTimeAugmentation.None);
-
-    /// <summary>Creates a model whose backbone graph averages each image's features with those of its augmented copies (test-time augmentation), so every scorer does the same.</summary>
-    /// <param name="featurizer">The featurizer the head's features came from.</param>
-    /// <param name="head">The trained head.</param>
-    /// <param name="headDescription">The head trainer's description for the manifest.</param>
-    /// <param name="testTimeAugmentation">The test-time augmentation built into the saved graph.</param>
-    /// <returns>The model.</returns>
-    /// <exception cref="ArgumentException">The head does not fit the featurizer, or the augmentation is not defined.</exception>
-    public static TransferModel Create(Featurizer featurizer, TrainedHead head, string headDescription, TestTimeAugmentation testTimeAugmentation)
+    /// <exception cref="ArgumentException">The head's classes or feature length differ from the manifest's, or the manifest's resize mode is unknown.</exception>
+    public static TransferModel FromParts(ModelManifest manifest, TrainedHead head, Func<byte[]> backboneGraph)
     {
-        if (!Enum.IsDefined(testTimeAugmentation))
-        {
-            throw new ArgumentException($"Parameter \"testTimeAugmentation\" must be None or HorizontalFlip, was {testTimeAugmentation}.", nameof(testTimeAugmentation));
-        }
-
-        ArgumentNullException.ThrowIfNull(featurizer);
+        ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(head);
-        if (head.FeatureLength != featurizer.FeatureLength)
+        ArgumentNullException.ThrowIfNull(backboneGraph);
+        if (head.FeatureLength != manifest.FeatureLength)
         {
-            throw new ArgumentException($"The head expects {head.FeatureLength} features but the featurizer gives {featurizer.FeatureLength}. Train the head on this featurizer's features.", nameof(head));
+            throw new ArgumentException($"The head expects {head.FeatureLength} features but the manifest records {manifest.FeatureLength}. Train the head on this backbone's features.", nameof(head));
         }
 
-        var b = featurizer.Backbone;
-        var p = featurizer.Options.Preprocessing;
-        var manifest = new ModelManifest
+        if (!head.Classes.SequenceEqual(manifest.Classes, StringComparer.Ordinal))
         {
-            Classes = [.. head.Classes],
-            Backbone = b.Name,
-            BackboneFingerprint = b.Fingerprint,
-            BackboneQuantization = b.Quantization?.Settings,
-            Width = b.Width,
-            Height = b.Height,
-            FeatureLength = b.FeatureLength,
-            Preprocessing = p.CanonicalKey(),
-            ResizeMode = p.ResizeMode.ToString(),
-            AlphaBackground = p.AlphaBackground,
-            ApplyExifOrientation = p.ApplyExifOrientation,
-            Head = head.TrainerName,
-            HeadDescription = headDescription,
-            TestTimeAugmentation = testTimeAugmentation,
-        };
-        var graph = testTimeAugmentation == TestTimeAugmentation.None
-            ? featurizer.LazyModelBytes
-            : new Lazy<byte[]>(() => b.BuildFeaturizerModel(p, testTimeAugmentation), LazyThreadSafetyMode.ExecutionAndPublication);
-        return new TransferModel(new MLContext(0), graph, head, manifest);
+            throw new ArgumentException($"The head's classes ({string.Join(", ", head.Classes)}) differ from the manifest's ({string.Join(", ", manifest.Classes)}). Record the head's classes in the manifest.", nameof(head));
+        }
+
+        if (!Enum.TryParse<ResizeMode>(manifest.ResizeMode, out _))
+        {
+            throw new ArgumentException($"The manifest's ResizeMode must be one of {string.Join(", ", Enum.GetNames<ResizeMode>())}, was \"{manifest.ResizeMode}\".", nameof(manifest));
+        }
+
+        return new TransferModel(new MLContext(0), new Lazy<byte[]>(backboneGraph, LazyThreadSafetyMode.ExecutionAndPublication), head, manifest);
     }
 
     /// <summary>
@@ -135,17 +114,7 @@ public sealed partial class TransferModel : IDisposable
             }
 
             _disposed = true;
-            if (_onnxPath is not null)
-            {
-                try
-                {
-                    File.Delete(_onnxPath);
-                }
-                catch (IOException)
-                {
-                    // A temp file still mapped by ONNX Runtime; the OS temp cleaner takes it.
-                }
-            }
+            _onnxFile?.Dispose();
         }
     }
 }

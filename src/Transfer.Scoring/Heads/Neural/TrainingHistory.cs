@@ -6,8 +6,14 @@ namespace Transfer.Heads.Neural;
 /// <summary>The per-epoch metrics of a training run, for plots and reports.</summary>
 public sealed class TrainingHistory
 {
-    internal TrainingHistory(IReadOnlyList<EpochMetrics> epochs, int bestEpoch, bool stoppedEarly)
+    /// <summary>Initializes a history (neural head training records one; tests and custom trainers may build their own).</summary>
+    /// <param name="epochs">The metrics of each epoch run, in order.</param>
+    /// <param name="bestEpoch">The number (from 1) of the epoch whose weights the head holds.</param>
+    /// <param name="stoppedEarly">Whether early stopping ended training before the planned number of epochs.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="epochs"/> is <see langword="null"/>.</exception>
+    public TrainingHistory(IReadOnlyList<EpochMetrics> epochs, int bestEpoch, bool stoppedEarly)
     {
+        ArgumentNullException.ThrowIfNull(epochs);
         Epochs = epochs;
         BestEpoch = bestEpoch;
         StoppedEarly = stoppedEarly;

@@ -1,0 +1,30 @@
+using System.Runtime.CompilerServices;
+
+// The types below moved to Transfer.Scoring (the scoring-only package) with their namespaces unchanged, so source code
+// compiles as before; these forwards let assemblies compiled against an older Transfer.Core find them there.
+// docs/RENAMES.md lists them; keep both in step when a public type moves.
+[assembly: TypeForwardedTo(typeof(Transfer.Backbones.TestTimeAugmentation))]
+[assembly: TypeForwardedTo(typeof(Transfer.Featurization.ExecutionProvider))]
+[assembly: TypeForwardedTo(typeof(Transfer.Featurization.FeatureMatrix))]
+[assembly: TypeForwardedTo(typeof(Transfer.Featurization.GpuFallback))]
+[assembly: TypeForwardedTo(typeof(Transfer.Featurization.GpuProbeResult))]
+[assembly: TypeForwardedTo(typeof(Transfer.Featurization.GpuSupport))]
+[assembly: TypeForwardedTo(typeof(Transfer.Featurization.GpuUnavailableException))]
+[assembly: TypeForwardedTo(typeof(Transfer.Heads.Neural.EpochMetrics))]
+[assembly: TypeForwardedTo(typeof(Transfer.Heads.Neural.TrainingHistory))]
+[assembly: TypeForwardedTo(typeof(Transfer.Heads.TrainedHead))]
+[assembly: TypeForwardedTo(typeof(Transfer.Images.ImageDecoder))]
+[assembly: TypeForwardedTo(typeof(Transfer.Images.ImageEntry))]
+[assembly: TypeForwardedTo(typeof(Transfer.Images.ImagePreprocessing))]
+[assembly: TypeForwardedTo(typeof(Transfer.Images.InvalidImageException))]
+[assembly: TypeForwardedTo(typeof(Transfer.Images.ResizeMode))]
+[assembly: TypeForwardedTo(typeof(Transfer.Models.LabelScore))]
+[assembly: TypeForwardedTo(typeof(Transfer.Models.ModelManifest))]
+[assembly: TypeForwardedTo(typeof(Transfer.Models.Prediction))]
+[assembly: TypeForwardedTo(typeof(Transfer.Models.Predictor))]
+[assembly: TypeForwardedTo(typeof(Transfer.Models.PredictorOptions))]
+[assembly: TypeForwardedTo(typeof(Transfer.Models.PredictorPool))]
+[assembly: TypeForwardedTo(typeof(Transfer.Models.ScoringInput))]
+[assembly: TypeForwardedTo(typeof(Transfer.Models.TransferModel))]
+[assembly: TypeForwardedTo(typeof(Transfer.Validation.OptionsValidationException))]
+[assembly: TypeForwardedTo(typeof(Transfer.Validation.ValidationProblems))]
