@@ -23,6 +23,7 @@ internal static class CliApp
         root.Subcommands.Add(PredictCommand.Create(console));
         root.Subcommands.Add(CacheCommand.Create(console));
         root.Subcommands.Add(BackbonesCommand.Create(console));
+        root.Subcommands.Add(SimilarCommand.Create(console));
         return root;
     }
 

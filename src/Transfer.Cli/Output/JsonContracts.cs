@@ -109,3 +109,9 @@ internal sealed record BackbonesJson(IReadOnlyList<BackboneJson> Backbones);
 
 /// <summary>A built-in backbone: input size, feature length and measured milliseconds per image (null when not measured or unavailable).</summary>
 internal sealed record BackboneJson(string Name, bool Available, int Width, int Height, int FeatureLength, double? MsPerImage, int MeasuredImages, string? Problem);
+
+/// <summary><c>similar --json</c>: the query image, the folder searched, and the most similar images, most similar first.</summary>
+internal sealed record SimilarJson(string Query, string Folder, string Backbone, int Searched, IReadOnlyList<SimilarImageJson> Results);
+
+/// <summary>One similar image: its path, its class folder, and its cosine similarity to the query (−1 to 1).</summary>
+internal sealed record SimilarImageJson(string Image, string Label, float Score);
