@@ -62,6 +62,12 @@ if (args.Length >= 1 && args[0] == GpuBench.Command)
     return await GpuBench.RunAsync(args, FindRepoRoot());
 }
 
+if (args.Length >= 1 && args[0] == SimilarBench.Command)
+{
+    Console.WriteLine(SimilarBench.Measure().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    return 0;
+}
+
 if (args.Length >= 1 && args[0] == "heads")
 {
     // Head training alone: every head on N × 512 (default 60,000) rows made from real ResNet18 features of the
@@ -271,6 +277,19 @@ try
     report.Details["head_training_all"] = HeadBench.MeasureEveryHead(realFeatures, BenchData.ClassNames, settings.HeadRows, (name, s) => report.Row("head", $"{name}, {settings.HeadRows} × 512", $"{s:F2} s"));
 }
 catch (Exception e) when (Fail("head training", e))
+{
+}
+
+try
+{
+    // Similar images: one exact cosine query over 1,000,000 vectors.
+    Log("Similar images: 1,000,000 × 512 index, 7 queries after a warm-up");
+    var similar = SimilarBench.Measure();
+    report.Set("similar_query_ms_1m", (double)similar["query_ms_median"]!);
+    report.Details["similar"] = similar;
+    report.Row("similar", "exact cosine top 10 of 1,000,000 × 512 (VectorIndex.Search)", $"{(double)similar["query_ms_median"]!:F1} ms per query");
+}
+catch (Exception e) when (Fail("similar images", e))
 {
 }
 
