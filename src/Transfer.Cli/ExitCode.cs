@@ -1,7 +1,7 @@
 namespace Transfer.Cli;
 
 /// <summary>
-/// The process exit codes of <c>transfer</c>. They are a stable interface (README "Command line"): scripts may
+/// The process exit codes of <c>transfer</c>. They are a stable interface (docs/CLI.md, "Exit codes"): scripts may
 /// test them, so a value is never reused for another meaning.
 /// </summary>
 internal enum ExitCode

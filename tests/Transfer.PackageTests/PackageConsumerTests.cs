@@ -99,7 +99,13 @@ public sealed class PackageConsumerTests(PackageFeed feed, ITestOutputHelper out
             Assert.False(string.IsNullOrWhiteSpace(metadata.Element(ns + "description")!.Value));
             Assert.Contains("image-classification", metadata.Element(ns + "tags")!.Value, StringComparison.Ordinal);
             Assert.Equal("git", metadata.Element(ns + "repository")!.Attribute("type")!.Value);
-            Assert.NotNull(zip.GetEntry("README.md"));
+            Assert.Equal(PackageFeed.RepositoryUrl, metadata.Element(ns + "projectUrl")!.Value);
+
+            // Each package carries its own readme (docs/packages/<id>.md), not the repository's front page.
+            using (var readme = new StreamReader(zip.GetEntry("README.md")!.Open()))
+            {
+                Assert.Equal(File.ReadAllText(RepositoryFiles.Combine("docs", "packages", id + ".md")), readme.ReadToEnd());
+            }
         }
 
         using (var core = ZipFile.OpenRead(Path.Combine(feed.Feed, $"Transfer.Core.{PackageFeed.Version}.nupkg")))

@@ -20,6 +20,9 @@ public sealed class PackageFeed : IAsyncLifetime
     /// <summary>The version the test packs (so a consumer can never pick up another build's packages).</summary>
     public const string Version = "0.0.0-packagetest";
 
+    /// <summary>The repository URL the test packs with (this clone may have no 'origin' remote); the project URL follows it.</summary>
+    public const string RepositoryUrl = "https://git.example/transfer";
+
     public static readonly string[] Projects = ["Transfer.Scoring", "Transfer.Core", "Transfer.Pipelines", "Transfer.Cli"];
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "transfer-package-tests-" + Guid.NewGuid().ToString("N")[..8]);
@@ -42,7 +45,7 @@ public sealed class PackageFeed : IAsyncLifetime
         {
             (await DotNet.RunAsync(
                 RepositoryFiles.Root,
-                ["pack", Path.Combine("src", project, project + ".csproj"), "--no-build", "--no-restore", "-c", Configuration, "-o", Feed, "-p:PackageVersion=" + Version],
+                ["pack", Path.Combine("src", project, project + ".csproj"), "--no-build", "--no-restore", "-c", Configuration, "-o", Feed, "-p:PackageVersion=" + Version, "-p:MinVerVersionOverride=" + Version, "-p:RepositoryUrl=" + RepositoryUrl + ".git"],
                 StepTimeout).ConfigureAwait(false)).EnsureSuccess();
         }
 

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Transfer.Cli.Output;
 
-/// <summary>The <c>--json</c> writer: camelCase names (a stable interface, documented in the README), indented.</summary>
+/// <summary>The <c>--json</c> writer: camelCase names (a stable interface, documented in docs/CLI.md), indented.</summary>
 internal static class Json
 {
     /// <summary>Gets the options for all <c>--json</c> output and for reading backbone descriptors.</summary>

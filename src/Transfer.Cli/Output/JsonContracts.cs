@@ -2,7 +2,7 @@ using Transfer.Evaluation;
 
 namespace Transfer.Cli.Output;
 
-// The --json shapes. Property names (camelCase) are a stable interface documented in README.md: add, never rename.
+// The --json shapes. Property names (camelCase) are a stable interface documented in docs/CLI.md: add, never rename.
 
 /// <summary>Metrics of one evaluation (<c>evaluate --json</c>, and <c>evaluation</c> in <c>train --json</c>).</summary>
 internal sealed record EvaluationJson(

@@ -4,7 +4,7 @@ namespace Transfer.Featurization;
 
 /// <summary>
 /// Where ONNX Runtime runs the backbone: <see cref="Cpu"/> (the default) or <see cref="Cuda"/> on an NVIDIA GPU. CUDA
-/// needs the app to reference <c>Microsoft.ML.OnnxRuntime.Gpu</c> instead of the CPU package (README, "GPU") and a
+/// needs the app to reference <c>Microsoft.ML.OnnxRuntime.Gpu</c> instead of the CPU package (docs/GPU.md) and a
 /// CUDA 13 runtime; when either is missing, <see cref="Fallback"/> decides between a warning plus CPU and an error.
 /// </summary>
 public sealed class ExecutionProvider : IEquatable<ExecutionProvider>

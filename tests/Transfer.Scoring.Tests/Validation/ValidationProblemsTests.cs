@@ -1,7 +1,7 @@
 using Transfer.Heads;
 using Transfer.Validation;
 
-namespace Transfer.Core.Tests.Validation;
+namespace Transfer.Scoring.Tests.Validation;
 
 public sealed class ValidationProblemsTests
 {

@@ -1,8 +1,8 @@
 using SkiaSharp;
 
-namespace Transfer.Core.Tests.Images;
+namespace Transfer.Tests;
 
-/// <summary>Real encoded images made with SkiaSharp for the tests.</summary>
+/// <summary>Real encoded images made with SkiaSharp for the tests (shared source: Core and Scoring tests compile it).</summary>
 internal static class TestImages
 {
     public static byte[] Png(int width, int height, Func<int, int, SKColor> color, SKAlphaType alpha = SKAlphaType.Unpremul)

@@ -1,7 +1,7 @@
 using SkiaSharp;
 using Transfer.Images;
 
-namespace Transfer.Core.Tests.Images;
+namespace Transfer.Scoring.Tests.Images;
 
 public sealed class ImageDecoderTests
 {

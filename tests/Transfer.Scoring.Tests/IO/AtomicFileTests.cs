@@ -1,6 +1,6 @@
 using Transfer.IO;
 
-namespace Transfer.Core.Tests.IO;
+namespace Transfer.Scoring.Tests.IO;
 
 public sealed class AtomicFileTests : IDisposable
 {
