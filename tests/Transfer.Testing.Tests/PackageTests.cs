@@ -6,13 +6,13 @@ using Xunit.Abstractions;
 namespace Transfer.Testing.Tests;
 
 /// <summary>
-/// Packs Transfer.Core, Transfer.Pipelines and Transfer.Testing into a local folder feed and builds and runs a fresh
+/// Packs Transfer.Scoring, Transfer.Core, Transfer.Pipelines and Transfer.Testing into a local folder feed and builds and runs a fresh
 /// xunit project against them with package references only. Its one test is the example of docs/TESTING.md (TestingDocExample.cs),
 /// so a user who pastes it into a new project gets what this test got.
 /// </summary>
 public sealed class PackageTests(ITestOutputHelper output)
 {
-    private static readonly string[] Packed = ["Transfer.Core", "Transfer.Pipelines", "Transfer.Testing"];
+    private static readonly string[] Packed = ["Transfer.Scoring", "Transfer.Core", "Transfer.Pipelines", "Transfer.Testing"];
 
     [Fact]
     [Trait("Category", "Package")]
@@ -26,8 +26,8 @@ public sealed class PackageTests(ITestOutputHelper output)
             string feed = Path.Combine(work, "feed");
             foreach (string project in Packed)
             {
-                // --no-build --no-restore: the projects were built and restored for this test run (this project references them); packing must not rebuild them or rewrite their obj/ under the running tests.
-                Run("dotnet", ["pack", RepositoryFiles.Combine("src", project, project + ".csproj"), "--no-build", "--no-restore", "-c", Configuration, "-o", feed, $"-p:Version={version}", "-nologo"], RepositoryFiles.Root, TimeSpan.FromMinutes(5));
+                // The version is pinned over MinVer's (from git tags). --no-build --no-restore: the projects were built and restored for this test run (this project references them); packing must not rebuild them or rewrite their obj/ under the running tests.
+                Run("dotnet", ["pack", RepositoryFiles.Combine("src", project, project + ".csproj"), "--no-build", "--no-restore", "-c", Configuration, "-o", feed, $"-p:Version={version}", $"-p:MinVerVersionOverride={version}", "-nologo"], RepositoryFiles.Root, TimeSpan.FromMinutes(5));
                 Assert.True(File.Exists(Path.Combine(feed, $"{project}.{version}.nupkg")), $"{project}.{version}.nupkg was not written to {feed}.");
             }
 

@@ -59,7 +59,8 @@ internal static class AtomicFile
     {
         try
         {
-            using (var stream = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.Read))
+            // Opened for writing: FileStream flushes to disk only a stream that can write (a read-only one skips fsync).
+            using (var stream = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
             {
                 stream.Flush(flushToDisk: true);
             }
