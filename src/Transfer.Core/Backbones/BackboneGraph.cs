@@ -21,7 +21,7 @@ internal static class BackboneGraph
     private const int Opset = 13;
 
     /// <summary>The epsilon added to each block's L2 norm before dividing (keeps an all-zero block at zero).</summary>
-    private const float L2Epsilon = 1e-12f;
+    public const float L2Epsilon = 1e-12f;
 
     /// <summary>
     /// Wraps <paramref name="backbone"/> into the Pixels → Features graph.
