@@ -9,6 +9,9 @@ public enum PipelineStage
     /// <summary>Training the head.</summary>
     TrainingHead,
 
+    /// <summary>Fine-tuning the top of the backbone with the head (<see cref="TransferPipelineBuilder.FineTune"/>): caching activations, then epochs.</summary>
+    FineTuning,
+
     /// <summary>Evaluating on the test images.</summary>
     Evaluating,
 

@@ -199,6 +199,15 @@ public sealed class FineTuneOptions
         problems.ThrowIfAny(nameof(FineTuneOptions));
     }
 
+    /// <summary>A copy with the choices left to the caller made: whether to mirror, and the warm-start head's L2 weight (kept when set).</summary>
+    internal FineTuneOptions Resolve(bool mirroredViews, double warmStartL2)
+    {
+        var copy = (FineTuneOptions)MemberwiseClone();
+        copy.MirroredViews ??= mirroredViews;
+        copy.WarmStartL2 ??= warmStartL2;
+        return copy;
+    }
+
     /// <summary>A canonical text of the settings, for the run manifest.</summary>
     /// <returns>The text.</returns>
     public string Describe() => string.Create(

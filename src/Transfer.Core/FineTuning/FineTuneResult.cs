@@ -47,10 +47,10 @@ public sealed record FineTuneSummary
     /// <summary>Gets the validation cross-entropy of epoch 0.</summary>
     public required double FrozenValidationLoss { get; init; }
 
-    /// <summary>Gets the validation accuracy of the best tuned epoch.</summary>
+    /// <summary>Gets the validation accuracy of the best tuned epoch (also when the frozen model was kept).</summary>
     public required double TunedValidationAccuracy { get; init; }
 
-    /// <summary>Gets the validation cross-entropy of the best tuned epoch.</summary>
+    /// <summary>Gets the validation cross-entropy of the best tuned epoch (also when the frozen model was kept).</summary>
     public required double TunedValidationLoss { get; init; }
 
     /// <summary>Gets whether the frozen backbone was kept because the best tuned epoch was not better on validation (<see cref="FineTuneOptions.KeepFrozenUnlessBetter"/>).</summary>

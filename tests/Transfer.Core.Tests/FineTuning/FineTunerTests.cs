@@ -104,7 +104,7 @@ public sealed class FineTunerTests
         Assert.True(result.Summary.KeptFrozen);
         Assert.Same(TinyResNet.MultiStage, result.Backbone);
         Assert.Equal(0, result.History.BestEpoch);
-        Assert.Equal(result.Summary.FrozenValidationLoss, result.Summary.TunedValidationLoss);
+        Assert.False(result.Summary.TunedValidationLoss < result.Summary.FrozenValidationLoss, $"tuned {result.Summary.TunedValidationLoss}, frozen {result.Summary.FrozenValidationLoss}");
     }
 
     [Fact]

@@ -8,6 +8,7 @@ namespace Transfer.Core.Tests.FineTuning;
 /// A small ResNet built in code with ResNet18's layout at the top: a stem, stage A (one identity block, 4 channels,
 /// 8×8), stage B (a block entering with a stride-2 3×3 convolution padded [1, 1, 0, 0] and a projected 1×1 shortcut,
 /// then an identity block; 6 channels, 4×4), every convolution followed by BatchNormalization, then a 4×4 AveragePool.
+/// Public types only, so the pipeline tests link this file too.
 /// </summary>
 internal static class TinyResNet
 {
@@ -41,17 +42,17 @@ internal static class TinyResNet
     {
         var random = new Random(seed);
         var g = new GraphProto { Name = "tiny_resnet" };
-        g.Input.Add(BackboneGraph.TensorInfo("x", [1, 3, Size, Size]));
-        g.Output.Add(BackboneGraph.TensorInfo("y", [1, 6, 1, 1]));
+        g.Input.Add(TensorInfo("x", [1, 3, Size, Size]));
+        g.Output.Add(TensorInfo("y", [1, 6, 1, 1]));
         string Conv(string name, string input, int cin, int cout, int k, int stride, long[] pads)
         {
             double scale = 1.5 / Math.Sqrt(cin * k * k);
-            g.Initializer.Add(BackboneGraph.Floats($"{name}_w", [cout, cin, k, k], Values(random, cout * cin * k * k, scale)));
+            g.Initializer.Add(Floats($"{name}_w", [cout, cin, k, k], Values(random, cout * cin * k * k, scale)));
             g.Node.Add(Node("Conv", name, [input, $"{name}_w"], [$"{name}_out"], ("kernel_shape", [k, k]), ("strides", [stride, stride]), ("pads", pads)));
-            g.Initializer.Add(BackboneGraph.Floats($"{name}_gamma", [cout], Values(random, cout, 0.3, 1)));
-            g.Initializer.Add(BackboneGraph.Floats($"{name}_beta", [cout], Values(random, cout, 0.2)));
-            g.Initializer.Add(BackboneGraph.Floats($"{name}_mean", [cout], Values(random, cout, 0.2)));
-            g.Initializer.Add(BackboneGraph.Floats($"{name}_var", [cout], Values(random, cout, 0.3, 1)));
+            g.Initializer.Add(Floats($"{name}_gamma", [cout], Values(random, cout, 0.3, 1)));
+            g.Initializer.Add(Floats($"{name}_beta", [cout], Values(random, cout, 0.2)));
+            g.Initializer.Add(Floats($"{name}_mean", [cout], Values(random, cout, 0.2)));
+            g.Initializer.Add(Floats($"{name}_var", [cout], Values(random, cout, 0.3, 1)));
             var bn = Node("BatchNormalization", $"{name}_bn", [$"{name}_out", $"{name}_gamma", $"{name}_beta", $"{name}_mean", $"{name}_var"], [$"{name}_bn_out"]);
             bn.Attribute.Add(new AttributeProto { Name = "epsilon", Type = AttributeProto.Types.AttributeType.Float, F = 1e-5f });
             g.Node.Add(bn);
@@ -82,6 +83,25 @@ internal static class TinyResNet
         var model = new ModelProto { IrVersion = 7, Graph = g };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = 13 });
         return model;
+    }
+
+    private static ValueInfoProto TensorInfo(string name, long[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (long dim in dims)
+        {
+            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dim });
+        }
+
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } } };
+    }
+
+    private static TensorProto Floats(string name, long[] dims, float[] values)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        tensor.Dims.AddRange(dims);
+        tensor.FloatData.AddRange(values);
+        return tensor;
     }
 
     private static float[] Values(Random random, int n, double scale, double offset = 0) =>
