@@ -33,7 +33,7 @@ internal static class PipelineFineTuning
         var options = pipeline.FineTune!.Resolve(mirrored, l2);
 
         using var activations = pipeline.CacheDirectory is null ? null : BottleneckCache.Open(pipeline.CacheDirectory, new BottleneckCacheOptions { Storage = VectorStorage.HalfPrecision, SegmentSize = ActivationSegmentSize });
-        var relay = progress is null ? null : new Relay(p => progress.Report(new PipelineProgress(PipelineStage.FineTuning, "train", p.Featurization) { FineTuning = p }));
+        var relay = progress is null ? null : new TransferPipeline.SynchronousProgress<FineTuneProgress>(p => progress.Report(new PipelineProgress(PipelineStage.FineTuning, "train", p.Featurization) { FineTuning = p }));
         var result = await new FineTuner(options).TuneAsync(backbone, train, pipeline.FeaturizerOptions, activations is null ? null : (key, length) => activations.GetStore(key, length), relay, cancellationToken).ConfigureAwait(false);
         if (result.Summary.KeptFrozen)
         {
@@ -51,11 +51,5 @@ internal static class PipelineFineTuning
 
         var model = TransferModel.Create(featurizer, result.Head, $"{options.Describe()} from {chosen.Describe()}");
         return new Outcome(result, model, evaluation);
-    }
-
-    /// <summary>Reports on the calling thread.</summary>
-    private sealed class Relay(Action<FineTuneProgress> report) : IProgress<FineTuneProgress>
-    {
-        public void Report(FineTuneProgress value) => report(value);
     }
 }

@@ -356,7 +356,7 @@ public sealed class TransferPipeline
         progress is null ? null : new SynchronousProgress<FeaturizationProgress>(p => progress.Report(new PipelineProgress(PipelineStage.Featurizing, dataset, p)));
 
     /// <summary>Reports on the calling thread (unlike <see cref="Progress{T}"/>, which posts to a context).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : Progress<T>, IProgress<T>
+    internal sealed class SynchronousProgress<T>(Action<T> report) : Progress<T>, IProgress<T>
     {
         void IProgress<T>.Report(T value) => report(value);
     }

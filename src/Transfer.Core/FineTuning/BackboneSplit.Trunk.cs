@@ -28,9 +28,8 @@ internal sealed partial class BackboneSplit
 
         var trunk = Pruned(folded, d, [cut, .. pooled]);
         var g = trunk.Graph;
-        var parts = new List<string>();
-        g.Node.Add(BackboneGraph.Node("Flatten", [cut], ["transfer_trunk_map"], ("axis", 1L)));
-        parts.Add("transfer_trunk_map");
+        var nodes = new List<NodeProto> { BackboneGraph.Node("Flatten", [cut], ["transfer_trunk_map"], ("axis", 1L)) };
+        var parts = new List<string> { "transfer_trunk_map" };
         if (pooled.Count > 0 && d.FeatureNormalization == FeatureNormalization.L2)
         {
             g.Initializer.Add(BackboneGraph.Scalar("transfer_trunk_l2_epsilon", BackboneGraph.L2Epsilon));
@@ -40,24 +39,13 @@ internal sealed partial class BackboneSplit
         {
             // As the backbone graph makes each pooled block: GlobalAveragePool → Flatten → (÷ max(‖·‖₂, ε)).
             string block = $"transfer_trunk_frozen{i}";
-            g.Node.Add(BackboneGraph.Node("GlobalAveragePool", [pooled[i]], [block + "_pooled"]));
-            g.Node.Add(BackboneGraph.Node("Flatten", [block + "_pooled"], [block], ("axis", 1L)));
-            if (d.FeatureNormalization == FeatureNormalization.L2)
-            {
-                var norm = BackboneGraph.Node("ReduceL2", [block], [block + "_norm"], ("keepdims", 1L));
-                var axes = new AttributeProto { Name = "axes", Type = AttributeProto.Types.AttributeType.Ints };
-                axes.Ints.Add(1);
-                norm.Attribute.Add(axes);
-                g.Node.Add(norm);
-                g.Node.Add(BackboneGraph.Node("Max", [block + "_norm", "transfer_trunk_l2_epsilon"], [block + "_safe_norm"]));
-                g.Node.Add(BackboneGraph.Node("Div", [block, block + "_safe_norm"], [block + "_l2"]));
-                block += "_l2";
-            }
-
-            parts.Add(block);
+            nodes.Add(BackboneGraph.Node("GlobalAveragePool", [pooled[i]], [block + "_pooled"]));
+            nodes.Add(BackboneGraph.Node("Flatten", [block + "_pooled"], [block], ("axis", 1L)));
+            parts.Add(d.FeatureNormalization == FeatureNormalization.L2 ? BackboneGraph.AppendL2Normalization(nodes, block, "transfer_trunk_l2_epsilon") : block);
         }
 
-        g.Node.Add(BackboneGraph.Node("Concat", [.. parts], [TrunkOutput], ("axis", 1L)));
+        nodes.Add(BackboneGraph.Node("Concat", [.. parts], [TrunkOutput], ("axis", 1L)));
+        g.Node.AddRange(nodes);
         g.Output.Clear();
         g.Output.Add(BackboneGraph.TensorInfo(TrunkOutput, [1, length]));
         var descriptor = d with

@@ -170,20 +170,7 @@ public sealed class FineTuneOptions
         }
         else
         {
-            if (EarlyStopping.Patience < 1)
-            {
-                problems.Add($"EarlyStopping.Patience must be at least 1, was {EarlyStopping.Patience}.");
-            }
-
-            if (!(EarlyStopping.MinDelta >= 0))
-            {
-                problems.Add($"EarlyStopping.MinDelta must be zero or positive, was {Format(EarlyStopping.MinDelta)}.");
-            }
-
-            if (!Enum.IsDefined(EarlyStopping.Metric))
-            {
-                problems.Add($"EarlyStopping.Metric must be ValidationLoss or ValidationAccuracy, was {(int)EarlyStopping.Metric}.");
-            }
+            EarlyStopping.Validate(problems);
         }
 
         if (WarmStartL2 is double l2 && (!(l2 >= 0) || double.IsInfinity(l2)))
