@@ -80,6 +80,9 @@ public sealed class TransferPipeline
     /// <summary>Gets the int8 quantization settings (<see cref="TransferPipelineBuilder.QuantizeBackbone"/>), or <see langword="null"/> to run the backbone as it is.</summary>
     public QuantizationOptions? Quantization { get; init; }
 
+    /// <summary>Gets the fine-tuning settings (<see cref="TransferPipelineBuilder.FineTune"/>), or <see langword="null"/> to keep the backbone frozen.</summary>
+    public FineTuning.FineTuneOptions? FineTune { get; init; }
+
     /// <summary>Gets the report options, or <see langword="null"/> for the defaults.</summary>
     public EvaluationReportOptions? ReportOptions { get; init; }
 
@@ -174,6 +177,16 @@ public sealed class TransferPipeline
 
         cancellationToken.ThrowIfCancellationRequested();
         var model = TransferModel.Create(featurizer, head, outcome.Selection is null ? Head.Describe() : $"{Head.Describe()} → {AutoHeadTrainer.Refit(outcome.Selection.Chosen).Describe()}", outcome.TestTimeAugmentation);
+        PipelineFineTuning.Outcome? tuned = null;
+        if (FineTune is not null)
+        {
+            tuned = await PipelineFineTuning.RunAsync(this, backbone, train, testFeatures?.Images, outcome, progress, cancellationToken).ConfigureAwait(false);
+            if (tuned.Model is not null)
+            {
+                model.Dispose();
+                (model, head, evaluation) = (tuned.Model, tuned.Result.Head, tuned.Evaluation);
+            }
+        }
         var skipped = Images.Skipped.Concat(trainFeatures.Skipped).Concat(testFeatures?.Skipped ?? []).ToList();
         EvaluationReport? report = null;
         if (ReportPath is not null && evaluation is not null)
@@ -194,7 +207,9 @@ public sealed class TransferPipeline
         return new TransferResult(model, evaluation, trainFeatures, testFeatures, skipped, featurizeTime, trainTime, head.History, cache?.Statistics, cache?.Directory)
         {
             Report = report,
-            Estimate = outcome.Estimate,
+            Estimate = tuned?.Model is null ? outcome.Estimate : tuned.Evaluation is { } e ? new AccuracyEstimate(method ?? AccuracyEstimate.Test, e.Count, e.MicroAccuracy, e.MacroAccuracy) : null,
+            FineTuning = tuned?.Result,
+            FrozenEvaluation = tuned?.Model is null ? null : outcome.Evaluation,
             HeadSelection = outcome.Selection,
             TrainedOnImages = outcome.TrainedOnImages,
             AugmentedViews = outcome.ViewsUsed,
@@ -341,7 +356,7 @@ public sealed class TransferPipeline
         progress is null ? null : new SynchronousProgress<FeaturizationProgress>(p => progress.Report(new PipelineProgress(PipelineStage.Featurizing, dataset, p)));
 
     /// <summary>Reports on the calling thread (unlike <see cref="Progress{T}"/>, which posts to a context).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : Progress<T>, IProgress<T>
+    internal sealed class SynchronousProgress<T>(Action<T> report) : Progress<T>, IProgress<T>
     {
         void IProgress<T>.Report(T value) => report(value);
     }

@@ -14,7 +14,7 @@ namespace Transfer.Pipelines;
 /// Configures a <see cref="TransferPipeline"/>. Each setting is checked when made and all of them together at
 /// <see cref="Build"/>, which lists every problem in one exception. Single use: <see cref="Build"/> once.
 /// </summary>
-public sealed class TransferPipelineBuilder
+public sealed partial class TransferPipelineBuilder
 {
     /// <summary>
     /// Above this many images, a run with neither a test set nor a test fraction estimates its accuracy on a 20 %
@@ -360,6 +360,7 @@ public sealed class TransferPipelineBuilder
             }
         }
 
+        var fineTune = CheckFineTune(problems, backbone);
         problems.ThrowIfAny("pipeline");
 
         _built = true;
@@ -376,6 +377,7 @@ public sealed class TransferPipelineBuilder
             ReportPath = _reportPath is null ? null : Path.GetFullPath(_reportPath),
             ReportOptions = _reportOptions,
             Quantization = _quantize ? _quantization ?? new QuantizationOptions { Preprocessing = preprocessing } : null,
+            FineTune = fineTune,
         };
     }
 }

@@ -69,6 +69,18 @@ public sealed class TransferResult : IDisposable
     /// <summary>Gets the test-time augmentation the saved model does (adopted when it lowered the cross-validated log-loss; needs the flipped view, <see cref="TransferPipelineBuilder.Augment"/>).</summary>
     public Backbones.TestTimeAugmentation TestTimeAugmentation => Model.Manifest.TestTimeAugmentation;
 
+    /// <summary>
+    /// Gets what fine-tuning did (<see cref="TransferPipelineBuilder.FineTune"/>): its epochs and validation figures, and
+    /// whether it kept the frozen model; <see langword="null"/> without fine-tuning.
+    /// </summary>
+    public FineTuning.FineTuneResult? FineTuning { get; init; }
+
+    /// <summary>
+    /// Gets the frozen model's metrics when fine-tuning replaced it (<see cref="Evaluation"/> is then the tuned model's, on
+    /// the same test images), or <see langword="null"/>.
+    /// </summary>
+    public EvaluationResult? FrozenEvaluation { get; init; }
+
     /// <summary>Gets the evaluation report written after the run (<see cref="TransferPipelineBuilder.WriteReport"/>), or <see langword="null"/>.</summary>
     public Reporting.EvaluationReport? Report { get; init; }
 

@@ -31,15 +31,21 @@ internal static class TrainCommand
         var int8 = new Option<bool>("--int8") { Description = "Quantize the backbone to int8 (static QDQ, calibrated on a sample of the training images) before featurizing. Its features are cached apart from fp32 ones." };
         var resize = new Option<string>("--resize") { Description = "How images are resized to the backbone's input: auto (a centre crop for opaque photos; a stretch for images with transparency, small or elongated images), stretch, crop or pad.", DefaultValueFactory = _ => "auto" };
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Leave out images that cannot be decoded (truncated, not an image...) and list them, instead of stopping at the first one." };
+        var fineTune = new FineTuneArguments();
         var command = new Command("train", "Train a classifier on a folder of images (one sub-folder per class) and save it as a model zip.")
         {
             folder, output, test, testFraction, folds, augment, resize, cache, backbone, head, epochs, seed, json, report, int8, skipBad,
         };
+        foreach (var option in fineTune.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => RunAsync(
             console,
             new TrainSettings(
                 parse.GetValue(folder)!, parse.GetValue(output)!, parse.GetValue(test), parse.GetValue(testFraction), parse.GetValue(cache),
-                parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(report), parse.GetValue(int8), parse.GetValue(skipBad), parse.GetValue(folds), parse.GetValue(augment), parse.GetValue(resize)!),
+                parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(report), parse.GetValue(int8), parse.GetValue(skipBad), parse.GetValue(folds), parse.GetValue(augment), parse.GetValue(resize)!, fineTune.Read(parse)),
             ct)));
         return command;
     }
@@ -130,6 +136,8 @@ internal static class TrainCommand
             builder = builder.WithFeaturizer(new FeaturizerOptions { BadImagePolicy = BadImagePolicy.Skip });
         }
 
+        builder = s.FineTune.Apply(builder);
+
         TransferPipeline pipeline;
         try
         {
@@ -182,7 +190,8 @@ internal static class TrainCommand
                 result.AugmentedViews,
                 result.TestTimeAugmentation.ToString(),
                 pipeline.FeaturizerOptions.Preprocessing.ResizeMode.ToString(),
-                pipeline.PreprocessingReason));
+                pipeline.PreprocessingReason,
+                FineTuneArguments.Json(result)));
             return (int)ExitCode.Success;
         }
 
@@ -215,6 +224,7 @@ internal static class TrainCommand
             console.WriteLine($"The model averages each image with its mirror image (test-time {result.TestTimeAugmentation}): it lowered the cross-validated log-loss.");
         }
 
+        FineTuneArguments.Write(console, result);
         if (result.Evaluation is { } evaluation)
         {
             console.WriteLine(result.Estimate?.Method == AccuracyEstimate.Test
@@ -295,6 +305,10 @@ internal static class TrainCommand
                 {
                     console.WriteLine("Training the head...");
                 }
+                else if (p.Stage == PipelineStage.FineTuning)
+                {
+                    FineTuneArguments.WriteProgress(console, p);
+                }
             });
             return await pipeline.RunAsync(plain, ct).ConfigureAwait(false);
         }
@@ -308,7 +322,7 @@ internal static class TrainCommand
                 {
                     lock (tasks)
                     {
-                        string key = p.Stage == PipelineStage.Featurizing ? p.Dataset : p.Stage.ToString();
+                        string key = p.Stage == PipelineStage.Featurizing ? p.Dataset : p.Stage == PipelineStage.FineTuning ? $"{p.Stage}{p.FineTuning?.Stage}{p.FineTuning?.Epoch}" : p.Stage.ToString();
                         if (p.Stage == PipelineStage.Done)
                         {
                             foreach (var t in tasks.Values)
@@ -328,7 +342,18 @@ internal static class TrainCommand
                                 t.StopTask();
                             }
 
-                            string label = p.Stage == PipelineStage.Featurizing ? $"Featurizing {p.Dataset}" : p.Stage == PipelineStage.TrainingHead ? "Training the head" : "Evaluating";
+                            string label = p.Stage switch
+                            {
+                                PipelineStage.Featurizing => $"Featurizing {p.Dataset}",
+                                PipelineStage.TrainingHead => "Training the head",
+                                PipelineStage.FineTuning => p.FineTuning?.Stage switch
+                                {
+                                    FineTuning.FineTuneStage.Caching => "Fine-tuning: caching activations",
+                                    FineTuning.FineTuneStage.WarmStart => "Fine-tuning: warm-start head",
+                                    _ => $"Fine-tuning epoch {p.FineTuning?.Epoch}/{p.FineTuning?.Epochs}",
+                                },
+                                _ => "Evaluating",
+                            };
                             task = ctx.AddTask(Markup.Escape(label), maxValue: 1);
                             tasks[key] = task;
                         }
@@ -338,6 +363,11 @@ internal static class TrainCommand
                             task.MaxValue = f.Total;
                             task.Value = f.Completed;
                         }
+                        else if (p.FineTuning is { Batches: > 0 } t)
+                        {
+                            task.MaxValue = t.Batches;
+                            task.Value = t.Batch;
+                        }
                     }
                 });
                 return await pipeline.RunAsync(progress, ct).ConfigureAwait(false);
@@ -345,5 +375,5 @@ internal static class TrainCommand
     }
 
     private sealed record TrainSettings(
-        string Folder, string Out, string? Test, double? TestFraction, string? Cache, string Backbone, string Head, int? Epochs, int Seed, bool Json, string? Report, bool Int8, bool SkipBadImages, int Folds, string? Augment, string Resize);
+        string Folder, string Out, string? Test, double? TestFraction, string? Cache, string Backbone, string Head, int? Epochs, int Seed, bool Json, string? Report, bool Int8, bool SkipBadImages, int Folds, string? Augment, string Resize, FineTuneArguments.Settings FineTune);
 }

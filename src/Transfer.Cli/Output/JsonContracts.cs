@@ -62,7 +62,25 @@ internal sealed record TrainJson(
     int AugmentedViews = 0,
     string TestTimeAugmentation = "None",
     string Resize = "Stretch",
-    string? ResizeReason = null);
+    string? ResizeReason = null,
+    FineTuneJson? FineTune = null);
+
+/// <summary>What <c>train --fine-tune</c> did: epochs, held-out figures before and after, throughput, and the frozen model's test metrics when the tuned model replaced it.</summary>
+internal sealed record FineTuneJson(
+    string Layers,
+    bool KeptFrozen,
+    int Epochs,
+    int BestEpoch,
+    int TrainImages,
+    int ValidationImages,
+    double FrozenValidationAccuracy,
+    double TunedValidationAccuracy,
+    double FrozenValidationLoss,
+    double TunedValidationLoss,
+    double ImagesPerSecond,
+    double CachingSeconds,
+    double TrainingSeconds,
+    EvaluationJson? FrozenEvaluation);
 
 /// <summary>How the accuracy was estimated (<c>method</c>: <c>test</c>, <c>cv</c> or <c>holdout</c>) and the figures.</summary>
 internal sealed record EstimateJson(string Method, int Images, double MicroAccuracy, double MacroAccuracy, int? Folds, double? StandardDeviation)

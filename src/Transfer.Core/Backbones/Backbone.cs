@@ -186,6 +186,13 @@ public sealed class Backbone
     internal static Backbone FromQuantized(byte[] onnxModel, BackboneDescriptor descriptor, string source, QuantizationReport report, bool inputResized = false) =>
         new(descriptor, () => onnxModel, source, report, inputResized: inputResized);
 
+    /// <summary>
+    /// Creates a backbone from a rewrite of a floating-point model (fine-tuned weights written in), with the descriptor's
+    /// input size applied as <see cref="WithInputSize"/> would when <paramref name="inputResized"/>.
+    /// </summary>
+    internal static Backbone FromRewritten(byte[] onnxModel, BackboneDescriptor descriptor, string source, bool inputResized) =>
+        new(descriptor, () => onnxModel, source, inputResized: inputResized);
+
     /// <summary>Parses the backbone's own ONNX model (without the preprocessing prefix).</summary>
     internal ModelProto LoadSourceModel()
     {

@@ -21,7 +21,7 @@ internal static class BackboneGraph
     private const int Opset = 13;
 
     /// <summary>The epsilon added to each block's L2 norm before dividing (keeps an all-zero block at zero).</summary>
-    private const float L2Epsilon = 1e-12f;
+    public const float L2Epsilon = 1e-12f;
 
     /// <summary>
     /// Wraps <paramref name="backbone"/> into the Pixels → Features graph.
@@ -319,12 +319,7 @@ internal static class BackboneGraph
 
             if (l2)
             {
-                var norm = Node("ReduceL2", [block], [block + "_norm"], ("keepdims", 1L));
-                norm.Attribute.Add(IntsAttribute("axes", [1]));
-                nodes.Add(norm);
-                nodes.Add(Node("Max", [block + "_norm", "transfer_l2_epsilon"], [block + "_safe_norm"]));
-                nodes.Add(Node("Div", [block, block + "_safe_norm"], [block + "_l2"]));
-                block += "_l2";
+                block = AppendL2Normalization(nodes, block, "transfer_l2_epsilon");
             }
 
             blocks.Add(block);
@@ -343,6 +338,20 @@ internal static class BackboneGraph
         }
 
         return nodes;
+    }
+
+    /// <summary>
+    /// Appends the nodes that divide a [N, C] block by max(‖block‖₂, ε), <paramref name="epsilon"/> naming the scalar
+    /// initializer holding <see cref="L2Epsilon"/>; returns the normalised block's name.
+    /// </summary>
+    public static string AppendL2Normalization(List<NodeProto> nodes, string block, string epsilon)
+    {
+        var norm = Node("ReduceL2", [block], [block + "_norm"], ("keepdims", 1L));
+        norm.Attribute.Add(IntsAttribute("axes", [1]));
+        nodes.Add(norm);
+        nodes.Add(Node("Max", [block + "_norm", epsilon], [block + "_safe_norm"]));
+        nodes.Add(Node("Div", [block, block + "_safe_norm"], [block + "_l2"]));
+        return block + "_l2";
     }
 
     /// <summary>

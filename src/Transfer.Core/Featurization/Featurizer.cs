@@ -173,7 +173,8 @@ public sealed partial class Featurizer : IDisposable
 
         // With a store: hash a chunk (reading each file once), look the whole chunk up in one pass over the
         // segments, hand out the hits, and compute only the misses.
-        const int chunkSize = 4096;
+        // Up to 4096 images a chunk, fewer for long vectors (activation maps) so the lookup buffer stays under 64 MiB.
+        int chunkSize = Math.Clamp((64 << 20) / (FeatureLength * sizeof(float)), 16, 4096);
         var hashes = new ContentHash[Math.Min(chunkSize, images.Count)];
         var cached = new float[hashes.Length * FeatureLength];
         try

@@ -43,6 +43,26 @@ public sealed class TrainCommandTests(CliData data)
     }
 
     [Fact]
+    public async Task Train_FineTuneJson_ReportsTheTunedRunAndTheFrozenTestFigures()
+    {
+        string model = Path.Combine(data.NewFolder("fine-tune"), "tuned.zip");
+
+        var run = await CliRunner.RunAsync("train", data.Train, "--out", model, "--test", data.Test, "--cache", data.Cache, "--head", "lbfgs", "--fine-tune", "--fine-tune-layers", "block", "--fine-tune-epochs", "1", "--fine-tune-keep", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = JsonDocument.Parse(run.Out);
+        var tuning = json.RootElement.GetProperty("fineTune");
+        Assert.Equal("LastBlock", tuning.GetProperty("layers").GetString());
+        Assert.False(tuning.GetProperty("keptFrozen").GetBoolean());
+        Assert.Equal(1, tuning.GetProperty("epochs").GetInt32());
+        Assert.Equal((15, 3), (tuning.GetProperty("trainImages").GetInt32(), tuning.GetProperty("validationImages").GetInt32()));
+        Assert.True(tuning.GetProperty("imagesPerSecond").GetDouble() > 0);
+        Assert.Equal(9, tuning.GetProperty("frozenEvaluation").GetProperty("count").GetInt32());
+        Assert.Equal(9, json.RootElement.GetProperty("evaluation").GetProperty("count").GetInt32());
+        Assert.True(File.Exists(model));
+    }
+
+    [Fact]
     public async Task Train_Report_WritesTheHtmlReportAndNamesItInJson()
     {
         string folder = data.NewFolder("report");
@@ -231,6 +251,9 @@ public sealed class TrainCommandTests(CliData data)
     [InlineData("--test-fraction", "1.5", "--test-fraction must be in [0, 1), was 1.5.")]
     [InlineData("--epochs", "many", "many")]
     [InlineData("--seed", "1.5", "1.5")]
+    [InlineData("--fine-tune-layers", "all", "--fine-tune-layers must be stage or block, was \"all\".")]
+    [InlineData("--fine-tune-epochs", "0", "--fine-tune-epochs must be at least 1, was 0.")]
+    [InlineData("--fine-tune-epochs", "3", "--fine-tune-epochs, --fine-tune-layers and --fine-tune-keep set up fine-tuning; add --fine-tune.")]
     public async Task Train_BadOptionValue_ExitsUsage(string option, string value, string expected)
     {
         var run = await CliRunner.RunAsync("train", data.Train, "--out", Path.Combine(data.Root, "x.zip"), option, value);

@@ -1,3 +1,6 @@
+using System.Globalization;
+using Transfer.Validation;
+
 namespace Transfer.Heads.Neural;
 
 /// <summary>
@@ -31,4 +34,23 @@ public sealed class EarlyStopping
     /// <summary>Gets or sets a value indicating whether the trained head keeps the best epoch's weights rather than the last epoch's.</summary>
     /// <value>The default value is <see langword="true"/> (as Hugging Face <c>load_best_model_at_end</c>).</value>
     public bool RestoreBestWeights { get; set; } = true;
+
+    /// <summary>Adds these settings' problems, each named <c>EarlyStopping.…</c>, to <paramref name="problems"/>.</summary>
+    internal void Validate(ValidationProblems problems)
+    {
+        if (Patience < 1)
+        {
+            problems.Add($"EarlyStopping.Patience must be at least 1, was {Patience}.");
+        }
+
+        if (!(MinDelta >= 0))
+        {
+            problems.Add($"EarlyStopping.MinDelta must be zero or positive, was {MinDelta.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        if (!Enum.IsDefined(Metric))
+        {
+            problems.Add($"EarlyStopping.Metric must be ValidationLoss or ValidationAccuracy, was {(int)Metric}.");
+        }
+    }
 }

@@ -205,23 +205,7 @@ public sealed class NeuralHeadOptions
             Schedule.Validate(problems);
         }
 
-        if (EarlyStopping is { } stopping)
-        {
-            if (stopping.Patience < 1)
-            {
-                problems.Add($"EarlyStopping.Patience must be at least 1, was {stopping.Patience}.");
-            }
-
-            if (!(stopping.MinDelta >= 0))
-            {
-                problems.Add($"EarlyStopping.MinDelta must be zero or positive, was {Format(stopping.MinDelta)}.");
-            }
-
-            if (!Enum.IsDefined(stopping.Metric))
-            {
-                problems.Add($"EarlyStopping.Metric must be ValidationLoss or ValidationAccuracy, was {(int)stopping.Metric}.");
-            }
-        }
+        EarlyStopping?.Validate(problems);
 
         if (ClassWeights is { } weights)
         {

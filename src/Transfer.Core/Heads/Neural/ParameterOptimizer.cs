@@ -3,10 +3,14 @@ using System.Numerics.Tensors;
 
 namespace Transfer.Heads.Neural;
 
-/// <summary>SGD with momentum, Adam and AdamW over a <see cref="DenseNetwork"/>'s parameters; weight decay touches weights only.</summary>
+/// <summary>
+/// SGD with momentum, Adam and AdamW over a flat parameter array (a <see cref="DenseNetwork"/>'s, or the tuned blocks' of
+/// fine-tuning); weight decay touches the weight ranges only, never biases.
+/// </summary>
 internal sealed class ParameterOptimizer
 {
-    private readonly DenseNetwork network;
+    private readonly float[] parameters;
+    private readonly (int Offset, int Length)[] weightRanges;
     private readonly NeuralOptimizer kind;
     private readonly float momentum;
     private readonly double beta1;
@@ -21,17 +25,41 @@ internal sealed class ParameterOptimizer
     private long steps;
 
     public ParameterOptimizer(DenseNetwork network, NeuralHeadOptions options)
+        : this(
+            network.Parameters,
+            [.. Enumerable.Range(0, network.LayerCount).Select(l => (network.WeightOffset(l), network.WeightLength(l)))],
+            options.Optimizer,
+            options.Momentum,
+            options.Beta1,
+            options.Beta2,
+            options.Epsilon,
+            options.WeightDecay,
+            options.MaxDegreeOfParallelism ?? Environment.ProcessorCount)
     {
-        this.network = network;
-        kind = options.Optimizer;
-        momentum = (float)options.Momentum;
-        beta1 = options.Beta1;
-        beta2 = options.Beta2;
-        epsilon = (float)options.Epsilon;
-        weightDecay = (float)options.WeightDecay;
-        first = new float[network.Parameters.Length];
-        second = kind == NeuralOptimizer.Sgd ? [] : new float[network.Parameters.Length];
-        maxThreads = options.MaxDegreeOfParallelism ?? Environment.ProcessorCount;
+    }
+
+    /// <param name="parameters">The parameters, updated in place by <see cref="Step"/>.</param>
+    /// <param name="weightRanges">The ranges of <paramref name="parameters"/> that weight decay applies to.</param>
+    /// <param name="kind">The update rule.</param>
+    /// <param name="momentum">SGD's momentum.</param>
+    /// <param name="beta1">Adam's first-moment decay.</param>
+    /// <param name="beta2">Adam's second-moment decay.</param>
+    /// <param name="epsilon">Adam's denominator guard.</param>
+    /// <param name="weightDecay">Decoupled (AdamW) or L2 (SGD, Adam) weight decay.</param>
+    /// <param name="maxThreads">Threads for the Adam update.</param>
+    public ParameterOptimizer(float[] parameters, (int Offset, int Length)[] weightRanges, NeuralOptimizer kind, double momentum, double beta1, double beta2, double epsilon, double weightDecay, int maxThreads)
+    {
+        this.parameters = parameters;
+        this.weightRanges = weightRanges;
+        this.kind = kind;
+        this.momentum = (float)momentum;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.epsilon = (float)epsilon;
+        this.weightDecay = (float)weightDecay;
+        first = new float[parameters.Length];
+        second = kind == NeuralOptimizer.Sgd ? [] : new float[parameters.Length];
+        this.maxThreads = maxThreads;
     }
 
     /// <summary>Applies one update with <paramref name="gradient"/> (which may be modified) at <paramref name="learningRate"/>.</summary>
@@ -39,12 +67,11 @@ internal sealed class ParameterOptimizer
     {
         steps++;
         float rate = (float)learningRate;
-        float[] parameters = network.Parameters;
         if (weightDecay > 0)
         {
-            for (int l = 0; l < network.LayerCount; l++)
+            foreach (var (offset, length) in weightRanges)
             {
-                Span<float> weights = network.Weights(l);
+                Span<float> weights = parameters.AsSpan(offset, length);
                 if (kind == NeuralOptimizer.AdamW)
                 {
                     // Decoupled decay (PyTorch AdamW): w ← w × (1 − lr × λ), before the Adam step.
@@ -53,7 +80,7 @@ internal sealed class ParameterOptimizer
                 else
                 {
                     // L2: g ← g + λ w.
-                    Span<float> g = gradient.AsSpan(network.WeightOffset(l), network.WeightLength(l));
+                    Span<float> g = gradient.AsSpan(offset, length);
                     TensorPrimitives.MultiplyAdd(weights, weightDecay, g, g);
                 }
             }
