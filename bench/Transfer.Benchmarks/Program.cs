@@ -3,6 +3,7 @@
 //   dotnet run -c Release --project bench/Transfer.Benchmarks -- [--quick] [--out <file>]
 // Test accuracy on a train/test split, ML.NET's path vs Transfer before/now (AccuracyBench):
 //   dotnet run -c Release --project bench/Transfer.Benchmarks -- accuracy --train <folder> --test <folder> [--name <name>] [--out <file>] [--skip-mlnet]
+// Fine-tuning throughput alone (FineTuneBench): ... -- fine-tune [--images 160] [--epochs 2] [--out <file>]
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -116,6 +117,11 @@ if (args.Length >= 1 && args[0] == AccuracyBench.Command)
 if (args.Length >= 1 && args[0] == Int8Bench.Command)
 {
     return await Int8Bench.RunAsync(args[1..], FindRepoRoot());
+}
+
+if (args.Length >= 1 && args[0] == FineTuneBench.Command)
+{
+    return await FineTuneBench.RunAsync(args[1..], FindRepoRoot());
 }
 
 bool quick = false;
@@ -366,6 +372,15 @@ try
     await Int8Bench.MeasureAsync(report, data, settings, Log);
 }
 catch (Exception e) when (Fail("int8", e))
+{
+}
+
+try
+{
+    // 4d. Fine-tuning throughput of the tuned layers (FineTuneBench).
+    await FineTuneBench.MeasureAsync(report, data.PngSet(quick ? 64 : 160), epochs: 2, Log);
+}
+catch (Exception e) when (Fail("fine-tune", e))
 {
 }
 

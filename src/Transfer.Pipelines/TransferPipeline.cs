@@ -180,13 +180,23 @@ public sealed class TransferPipeline
         PipelineFineTuning.Outcome? tuned = null;
         if (FineTune is not null)
         {
-            tuned = await PipelineFineTuning.RunAsync(this, backbone, train, testFeatures?.Images, outcome, progress, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                tuned = await PipelineFineTuning.RunAsync(this, backbone, train, testFeatures?.Images, outcome, progress, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+
             if (tuned.Model is not null)
             {
                 model.Dispose();
                 (model, head, evaluation) = (tuned.Model, tuned.Result.Head, tuned.Evaluation);
             }
         }
+
         var skipped = Images.Skipped.Concat(trainFeatures.Skipped).Concat(testFeatures?.Skipped ?? []).ToList();
         EvaluationReport? report = null;
         if (ReportPath is not null && evaluation is not null)
@@ -211,7 +221,7 @@ public sealed class TransferPipeline
             FineTuning = tuned?.Result,
             FrozenEvaluation = tuned?.Model is null ? null : outcome.Evaluation,
             HeadSelection = outcome.Selection,
-            TrainedOnImages = outcome.TrainedOnImages,
+            TrainedOnImages = tuned?.Model is null ? outcome.TrainedOnImages : tuned.Result.Summary.TrainImages,
             AugmentedViews = outcome.ViewsUsed,
         };
     }

@@ -30,6 +30,9 @@ public sealed class FineTuneOptions
     /// <summary>The default value of <see cref="WeightDecay"/>.</summary>
     public const double DefaultWeightDecay = 0.01;
 
+    /// <summary>The largest <see cref="BatchSize"/>.</summary>
+    public const int MaxBatchSize = 256;
+
     /// <summary>The default value of <see cref="ValidationFraction"/>.</summary>
     public const double DefaultValidationFraction = 0.1;
 
@@ -45,7 +48,7 @@ public sealed class FineTuneOptions
     public int Epochs { get; set; } = DefaultEpochs;
 
     /// <summary>Gets or sets the images per step (the last batch of an epoch may be smaller).</summary>
-    /// <value>The default value is 32. Must be 1 to 1024.</value>
+    /// <value>The default value is 32. Must be 1 to 256: a step holds about 6 MB of intermediate tensors an image for ResNet18's last stage.</value>
     public int BatchSize { get; set; } = DefaultBatchSize;
 
     /// <summary>Gets or sets the update rule for both the backbone and the head.</summary>
@@ -128,9 +131,9 @@ public sealed class FineTuneOptions
             problems.Add($"Epochs must be at least 1, was {Epochs}.");
         }
 
-        if (BatchSize is < 1 or > 1024)
+        if (BatchSize is < 1 or > MaxBatchSize)
         {
-            problems.Add($"BatchSize must be 1 to 1024, was {BatchSize}.");
+            problems.Add($"BatchSize must be 1 to {MaxBatchSize}, was {BatchSize}.");
         }
 
         if (!Enum.IsDefined(Optimizer))

@@ -118,7 +118,7 @@ public sealed class FineTunerTests
             [
                 "Layers must be LastStage or LastBlock, was 5.",
                 "Epochs must be at least 1, was 0.",
-                "BatchSize must be 1 to 1024, was 0.",
+                "BatchSize must be 1 to 256, was 0.",
                 "BackboneLearningRate must be positive and finite, was -1.",
                 "HeadLearningRate must be positive and finite, was NaN.",
                 "Momentum must be in [0, 1), was 1.",

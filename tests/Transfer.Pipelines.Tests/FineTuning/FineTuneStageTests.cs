@@ -24,7 +24,7 @@ public sealed class FineTuneStageTests
             .Build());
 
         Assert.Contains("FineTune: Epochs must be at least 1, was 0.", e.Problems);
-        Assert.Contains("FineTune: BatchSize must be 1 to 1024, was 0.", e.Problems);
+        Assert.Contains("FineTune: BatchSize must be 1 to 256, was 0.", e.Problems);
     }
 
     [Fact]
@@ -70,6 +70,7 @@ public sealed class FineTuneStageTests
             Assert.Equal(Test.Count, result.Evaluation!.Count);
             Assert.Equal(Test.Count, result.FrozenEvaluation!.Count);
             Assert.Equal(result.Evaluation.MicroAccuracy, result.Estimate!.MicroAccuracy);
+            Assert.Equal(result.FineTuning.Summary.TrainImages, result.TrainedOnImages); // the tuned head's images, not the frozen head's
             Assert.Contains(PipelineStage.FineTuning, stages);
             result.Model.Save(path);
             using var loaded = TransferModel.Load(path);
