@@ -8,7 +8,7 @@ namespace Transfer.Backbones;
 /// alpha composited on the background → channel reorder and normalisation → the backbone → features [N, D].
 /// The backbone's fixed batch dimension is made dynamic and the graph is raised to opset 13.
 /// </summary>
-internal static class BackboneGraph
+internal static partial class BackboneGraph
 {
     /// <summary>The graph's input: planar A,R,G,B floats in 0–255, shape [N, 4, H, W].</summary>
     public const string PixelsName = BackboneTensorNames.Pixels;
@@ -19,9 +19,6 @@ internal static class BackboneGraph
     public const string BatchDim = "batch";
 
     private const int Opset = 13;
-
-    /// <summary>The epsilon added to each block's L2 norm before dividing (keeps an all-zero block at zero).</summary>
-    public const float L2Epsilon = 1e-12f;
 
     /// <summary>
     /// Wraps <paramref name="backbone"/> into the Pixels → Features graph.
@@ -338,20 +335,6 @@ internal static class BackboneGraph
         }
 
         return nodes;
-    }
-
-    /// <summary>
-    /// Appends the nodes that divide a [N, C] block by max(‖block‖₂, ε), <paramref name="epsilon"/> naming the scalar
-    /// initializer holding <see cref="L2Epsilon"/>; returns the normalised block's name.
-    /// </summary>
-    public static string AppendL2Normalization(List<NodeProto> nodes, string block, string epsilon)
-    {
-        var norm = Node("ReduceL2", [block], [block + "_norm"], ("keepdims", 1L));
-        norm.Attribute.Add(IntsAttribute("axes", [1]));
-        nodes.Add(norm);
-        nodes.Add(Node("Max", [block + "_norm", epsilon], [block + "_safe_norm"]));
-        nodes.Add(Node("Div", [block, block + "_safe_norm"], [block + "_l2"]));
-        return block + "_l2";
     }
 
     /// <summary>
