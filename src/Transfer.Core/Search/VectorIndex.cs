@@ -59,6 +59,18 @@ public sealed class VectorIndex
             throw new ArgumentException($"An index needs one key per vector and at least one vector; had {features.Count} vectors and {keys.Count} keys.", nameof(keys));
         }
 
+        var index = new VectorIndex(Mean(features), features.Count);
+        for (int i = 0; i < features.Count; i++)
+        {
+            index.Add(keys[i], features.Values.AsSpan(i * features.Dimension, features.Dimension));
+        }
+
+        return index;
+    }
+
+    /// <summary>The mean of the rows (in double precision): the centre <see cref="Build"/> uses, and the similarity heads'.</summary>
+    internal static float[] Mean(FeatureMatrix features)
+    {
         var mean = new double[features.Dimension];
         for (int i = 0; i < features.Count; i++)
         {
@@ -69,13 +81,7 @@ public sealed class VectorIndex
             }
         }
 
-        var index = new VectorIndex([.. mean.Select(v => (float)(v / features.Count))], features.Count);
-        for (int i = 0; i < features.Count; i++)
-        {
-            index.Add(keys[i], features.Values.AsSpan(i * features.Dimension, features.Dimension));
-        }
-
-        return index;
+        return [.. mean.Select(v => (float)(v / Math.Max(1, features.Count)))];
     }
 
     /// <summary>Adds a vector.</summary>

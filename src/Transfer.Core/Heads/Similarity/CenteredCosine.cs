@@ -13,20 +13,7 @@ internal static class CenteredCosine
     public const float Epsilon = 1e-12f;
 
     /// <summary>The mean feature vector of the rows.</summary>
-    public static float[] Mean(FeatureMatrix features)
-    {
-        var mean = new double[features.Dimension];
-        for (int i = 0; i < features.Count; i++)
-        {
-            var row = features.Values.AsSpan(i * features.Dimension, features.Dimension);
-            for (int d = 0; d < row.Length; d++)
-            {
-                mean[d] += row[d];
-            }
-        }
-
-        return [.. mean.Select(v => (float)(v / Math.Max(1, features.Count)))];
-    }
+    public static float[] Mean(FeatureMatrix features) => Search.VectorIndex.Mean(features);
 
     /// <summary>Centres and normalises <paramref name="count"/> rows of <paramref name="values"/> into a new array.</summary>
     public static float[] Normalize(ReadOnlySpan<float> values, int count, int dimension, ReadOnlySpan<float> mean)
