@@ -52,7 +52,7 @@ public sealed class RunManifestTests : IDisposable
         Assert.Equal("6.0.0", versions["Microsoft.ML"]);
         Assert.Equal("6.0.0", versions["Microsoft.ML.ImageAnalytics"]);
         Assert.StartsWith("1.32.0", versions["Microsoft.ML.OnnxRuntime"]);
-        Assert.StartsWith("2.88.9", versions["SkiaSharp"]);
+        Assert.StartsWith("3.119.4", versions["SkiaSharp"]);
         Assert.Contains("Transfer.Core", versions.Keys);
         Assert.DoesNotContain(versions.Values, v => v.Contains('+', StringComparison.Ordinal));
     }
