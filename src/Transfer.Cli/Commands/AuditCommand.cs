@@ -59,6 +59,11 @@ internal static class AuditCommand
         }
 
         var images = CliInputs.LoadImages(s.Folder, "Image folder");
+        if (images.Classes.Count < 2)
+        {
+            throw new CliException(ExitCode.NoImages, $"Image folder \"{s.Folder}\" holds only one class (\"{string.Join(", ", images.Classes)}\"): a label can only be doubted against another class. Add a sub-folder of images for each other class.");
+        }
+
         var backbone = CliInputs.ResolveBackbone(s.Backbone);
         var builder = TransferPipeline.For(images).WithBackbone(backbone);
         builder = s.Cache is null ? builder : builder.CacheBottlenecks(Path.GetFullPath(s.Cache));
