@@ -5,7 +5,6 @@ using Transfer.Cli.Output;
 using Transfer.Featurization;
 using Transfer.Images;
 using Transfer.Pipelines;
-using Transfer.Validation;
 
 namespace Transfer.Cli.Commands;
 
@@ -42,6 +41,16 @@ internal static class AuditCommand
             throw new CliException(ExitCode.Usage, $"--top must be at least 1, was {s.Top}.");
         }
 
+        if (s.Folds < 2)
+        {
+            throw new CliException(ExitCode.Usage, $"--folds must be at least 2, was {s.Folds}.");
+        }
+
+        if (!(s.Threshold > -1f && s.Threshold <= 1f))
+        {
+            throw new CliException(ExitCode.Usage, string.Create(CultureInfo.InvariantCulture, $"--duplicate-threshold must be a cosine similarity in (-1, 1], was {s.Threshold}."));
+        }
+
         var options = new LabelAuditOptions
         {
             Head = s.Head.Equals("auto", StringComparison.OrdinalIgnoreCase) ? null : CliInputs.CreateHead(s.Head, null, s.Seed),
@@ -49,15 +58,6 @@ internal static class AuditCommand
             Seed = s.Seed,
             DuplicateThreshold = s.Threshold,
         };
-        try
-        {
-            options.Validate();
-        }
-        catch (OptionsValidationException ex)
-        {
-            throw new CliException(ExitCode.Usage, $"{ex.Message} (--folds must be at least 2; --duplicate-threshold in (-1, 1]).", ex);
-        }
-
         var images = CliInputs.LoadImages(s.Folder, "Image folder");
         if (images.Classes.Count < 2)
         {
@@ -82,7 +82,8 @@ internal static class AuditCommand
         catch (ArgumentException ex)
         {
             // One class only, a class of one image, or every image skipped.
-            throw new CliException(ExitCode.NoImages, $"Image folder \"{s.Folder}\": {ex.Message}", ex);
+            string reason = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal);
+            throw new CliException(ExitCode.NoImages, $"Image folder \"{s.Folder}\": {reason}", ex);
         }
 
         var suspects = audit.Suspects.Take(s.Top).ToList();

@@ -74,7 +74,8 @@ public sealed partial class EvaluationReport
         .missing{display:flex;align-items:center;justify-content:center;margin:0 auto 4px;background:#f3e5e5;color:#933;font-size:11px;text-align:center;overflow:hidden}
         .nearest{display:flex;flex-wrap:wrap;gap:4px;margin-top:6px;border-top:1px dashed var(--line);padding-top:4px}
         .nearest>.n{width:100%}
-        .neighbor{width:52px;text-align:center;font-size:10px;overflow:hidden}
+        .neighbor{width:48px;text-align:center;font-size:10px;line-height:1.2}
+        .neighbor .n{font-size:10px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
         figcaption{font-size:12px;word-break:break-word}
         .file,.hash{font-family:"DejaVu Sans Mono",monospace;font-size:12px;word-break:break-all}
         .na{color:var(--muted);font-style:italic}

@@ -21,7 +21,7 @@ public sealed partial class EvaluationReport
         }
 
         int n = Options.AuditCount;
-        h.Append(C, $"<p>Each training image was scored by {Html.Encode(a.Judge)} trained without it ({a.Folds}-fold cross-validation); for {Percent(a.OutOfFoldAccuracy)} its given label was the most probable. <b>{a.Suspects.Count}</b> images have a more probable other class or are label issues by confident learning (<b>{a.LabelIssues}</b>, an estimate of the wrong labels); the most suspect first (lowest probability of the given label).</p>");
+        h.Append(C, $"<p>Each training image was scored by a head trained without it ({Html.Encode(a.Judge)}, {a.Folds}-fold cross-validation); for {Percent(a.OutOfFoldAccuracy)} its given label was the most probable. <b>{a.Suspects.Count}</b> images have a more probable other class or are label issues by confident learning (<b>{a.LabelIssues}</b>, an estimate of the wrong labels); the most suspect first (lowest probability of the given label).</p>");
         if (n > 0 && a.Suspects.Count > 0)
         {
             h.Append("<table id=\"suspects-table\"><thead><tr><th>image</th><th>given</th><th>suggested</th><th>p(given)</th><th>p(suggested)</th><th>label issue</th><th>file</th></tr></thead><tbody>\n");
@@ -33,7 +33,7 @@ public sealed partial class EvaluationReport
             h.Append("</tbody></table>");
         }
 
-        h.Append(C, $"<h3>Near-duplicates ({a.Duplicates.Count} pairs, {a.CrossClassDuplicates} across classes)</h3>");
+        h.Append(C, $"<h3>Near-duplicates ({a.Duplicates.Count} {(a.Duplicates.Count == 1 ? "pair" : "pairs")}, {a.CrossClassDuplicates} across classes)</h3>");
         if (a.Duplicates.Count == 0)
         {
             h.Append(C, $"<p class=\"na\">None: no two training images have a cosine similarity of {a.DuplicateThreshold:0.###} or more, and no two files are identical.</p>");
@@ -66,7 +66,7 @@ public sealed partial class EvaluationReport
         foreach (var m in matches)
         {
             var image = nearest.TrainingImages[m.Index];
-            h.Append(C, $"<div class=\"neighbor\" title=\"{Html.Encode(image.Path ?? image.Name)}\">{ThumbnailHtml(image, SmallThumbnail)}<div class=\"n\">{Html.Encode(image.Label)} · {m.Score:F2}</div></div>");
+            h.Append(C, $"<div class=\"neighbor\" title=\"{Html.Encode(image.Path ?? image.Name)}\">{ThumbnailHtml(image, SmallThumbnail)}<div class=\"n\">{Html.Encode(image.Label)}</div><div class=\"n\">{m.Score:F2}</div></div>");
         }
 
         h.Append("</div>");

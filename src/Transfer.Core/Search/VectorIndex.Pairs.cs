@@ -8,7 +8,7 @@ public sealed partial class VectorIndex
     /// <summary>
     /// The pairs of indexed vectors whose cosine similarity is at least <paramref name="minimumScore"/>, most similar
     /// first. Exact: each vector is compared with every later one (n(n − 1)/2 dot products, spread over the cores), so
-    /// the time grows with the square of the count — seconds for 10,000 vectors of 512 floats, minutes for 100,000.
+    /// the time grows with the square of the count (12.5 million dot products for 5,000 vectors; docs/AUDIT.md).
     /// Memory is bounded: each vector keeps at most <paramref name="maximumPerVector"/> partners (its most similar later ones).
     /// </summary>
     /// <param name="minimumScore">The smallest cosine similarity reported, in (−1, 1].</param>

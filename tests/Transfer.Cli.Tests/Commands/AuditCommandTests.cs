@@ -42,7 +42,8 @@ public sealed class AuditCommandTests(CliData data)
     public async Task Audit_BadInput_ClearErrorsWithTheirExitCodes()
     {
         AssertError(await CliRunner.RunAsync("audit", data.Train, "--top", "0"), ExitCode.Usage, "--top must be at least 1, was 0.");
-        AssertError(await CliRunner.RunAsync("audit", data.Train, "--folds", "1"), ExitCode.Usage, "Folds must be at least 2, was 1.");
+        AssertError(await CliRunner.RunAsync("audit", data.Train, "--folds", "1"), ExitCode.Usage, "--folds must be at least 2, was 1.");
+        AssertError(await CliRunner.RunAsync("audit", data.Train, "--duplicate-threshold", "2"), ExitCode.Usage, "--duplicate-threshold must be a cosine similarity in (-1, 1], was 2.");
         AssertError(await CliRunner.RunAsync("audit", Path.Combine(data.Root, "nope")), ExitCode.NotFound, "nope");
         AssertError(await CliRunner.RunAsync("audit", data.NewFolder("empty")), ExitCode.NoImages, "empty");
 
@@ -50,6 +51,12 @@ public sealed class AuditCommandTests(CliData data)
         CliData.CopyTree(Path.Combine(data.Train, "Bag"), Path.Combine(oneClass, "Bag"));
         var one = await CliRunner.RunAsync("audit", oneClass, "--cache", data.Cache);
         AssertError(one, ExitCode.NoImages, "holds only one class (\"Bag\")");
+
+        string single = data.NewFolder("single");
+        CliData.CopyTree(Path.Combine(data.Train, "Bag"), Path.Combine(single, "Bag"));
+        Directory.CreateDirectory(Path.Combine(single, "Sneaker"));
+        File.Copy(Directory.GetFiles(Path.Combine(data.Train, "Sneaker"))[0], Path.Combine(single, "Sneaker", "only.png"));
+        AssertError(await CliRunner.RunAsync("audit", single, "--cache", data.Cache), ExitCode.NoImages, "two images of every class; \"Sneaker\" has only one. Add images to it or leave it out.");
 
         string broken = CopyOfTrain("broken");
         File.WriteAllText(Path.Combine(broken, "Bag", "broken.png"), "this is not a PNG");

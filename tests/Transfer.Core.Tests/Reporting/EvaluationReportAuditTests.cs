@@ -25,7 +25,7 @@ public sealed class EvaluationReportAuditTests : IDisposable
         string html = EvaluationReport.Create(_data.Evaluation, _data.Images, dataset: summary, options: new EvaluationReportOptions { TopLossCount = 4, NearestTrainingCount = 2, AuditCount = 2 }).ToHtml();
 
         Assert.Contains("<a href=\"#label-audit\">Label audit</a>", html);
-        Assert.Contains("scored by test judge trained without it (2-fold cross-validation)", html);
+        Assert.Contains("scored by a head trained without it (test judge, 2-fold cross-validation)", html);
         var suspects = Regex.Matches(Section(html, "suspects-table"), "<tr><td><img class=\"thumb\"[^>]*></td><td class=\"label\">([^<]*)</td><td class=\"label\"><b>([^<]*)</b></td>");
         Assert.Equal([5, 4, 1], audit.Suspects.Select(s => s.Row)); // the wrong ones, lowest p(given) first; the tie at row 8 is no suspect
         Assert.Equal(2, suspects.Count); // AuditCount = 2
@@ -35,6 +35,8 @@ public sealed class EvaluationReportAuditTests : IDisposable
         Assert.Contains("<span class=\"warn\">&lt;b&gt;cat&lt;/b&gt; &amp; co ≠ plain</span>", pairs);
         Assert.Contains(_data.Images[0].Path!, pairs);
         Assert.Contains(_data.Images[7].Path!, pairs);
+
+        Assert.Contains($"Label audit (test judge, out of fold): 3 suspect labels ({audit.LabelIssues} label issues), {audit.Duplicates.Count} near-duplicate pair", EvaluationReport.Create(_data.Evaluation, dataset: summary).ToMarkdown(), StringComparison.Ordinal);
 
         var figures = Regex.Matches(html, "<figure class=\"top-loss[^\"]*\" data-row=\"(\\d+)\">(.*?)</figure>", RegexOptions.Singleline);
         Assert.Equal(4, figures.Count);
