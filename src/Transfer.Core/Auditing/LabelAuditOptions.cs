@@ -16,7 +16,8 @@ public sealed class LabelAuditOptions
     /// <summary>
     /// Gets the head whose cross-validated (out-of-fold) probabilities judge the labels; <see langword="null"/> for the
     /// automatic head (<see cref="AutoHeadTrainer"/> with <see cref="Folds"/> and <see cref="Seed"/>), whose choice
-    /// already cross-validates, so its out-of-fold probabilities come at no extra cost.
+    /// already cross-validates, so its out-of-fold probabilities come at no extra cost. An <see cref="AutoHeadTrainer"/>
+    /// given here keeps its own folds and seed.
     /// </summary>
     /// <value>The default value is <see langword="null"/> (the automatic head).</value>
     public HeadTrainer? Head { get; init; }
