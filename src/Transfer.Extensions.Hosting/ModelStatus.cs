@@ -6,8 +6,9 @@ namespace Transfer.Hosting;
 /// <param name="LoadedUtc">When the serving model was loaded.</param>
 /// <param name="Classes">Its class names.</param>
 /// <param name="PoolSize">The most predictions run at once.</param>
+/// <param name="PredictorsCreated">The predictors the serving model's pool has created so far (at most <paramref name="PoolSize"/>).</param>
 /// <param name="LastError">Why the last reload failed (the previous model still serves), or <see langword="null"/>.</param>
-public sealed record ModelStatus(string ModelPath, int Generation, DateTimeOffset LoadedUtc, IReadOnlyList<string> Classes, int PoolSize, string? LastError);
+public sealed record ModelStatus(string ModelPath, int Generation, DateTimeOffset LoadedUtc, IReadOnlyList<string> Classes, int PoolSize, int PredictorsCreated, string? LastError);
 
 /// <summary>What identifies a version of the model file: its size and last write time at one check.</summary>
 /// <param name="Length">The size in bytes.</param>

@@ -60,7 +60,7 @@ public sealed partial class ReloadingPredictorPool : IDisposable
         get
         {
             var current = Volatile.Read(ref _current);
-            return new ModelStatus(ModelPath, current.Number, current.LoadedUtc, current.Model.Classes, current.Pool.Size, Volatile.Read(ref _lastError));
+            return new ModelStatus(ModelPath, current.Number, current.LoadedUtc, current.Model.Classes, current.Pool.Size, current.Pool.Created, Volatile.Read(ref _lastError));
         }
     }
 
