@@ -56,6 +56,22 @@ internal static class CliInputs
         }
     }
 
+    /// <summary>The <c>--decode</c> option of the commands that featurize.</summary>
+    public static System.CommandLine.Option<string?> DecodeOption() => new("--decode")
+    {
+        Description = "How JPEG and WebP images are decoded: scaled (at the smallest 1/2, 1/4 or 1/8 scale that still covers the backbone's input, then resized; much faster on photos) or full (full size, then resized). Default: "
+            + (ImagePreprocessing.Default.ScaledDecode ? "scaled." : "full."),
+    };
+
+    /// <summary>Reads <c>--decode</c>: <see langword="null"/> for the default, else whether to decode at a reduced scale.</summary>
+    public static bool? ParseDecode(string? value) => value?.ToLowerInvariant() switch
+    {
+        null => null,
+        "scaled" => true,
+        "full" => false,
+        _ => throw new CliException(ExitCode.Usage, $"--decode must be full or scaled, was \"{value}\"."),
+    };
+
     /// <summary>Loads a saved model.</summary>
     public static TransferModel LoadModel(string path)
     {
