@@ -35,9 +35,11 @@ public sealed record ImagePreprocessing
     /// for photos larger than the input; other formats, and images not larger than twice the input, decode at full size.
     /// Part of <see cref="CanonicalKey"/> (as <c>decode=scaled</c>), so vectors of the two decodings never share a cache entry.
     /// </summary>
-    /// <value>The default value is <see langword="false"/> (full-size decoding). <see cref="Compatible"/> is always full-size: plain ML.NET decodes
-    /// at full size, so a model trained with scaled decoding and scored by ML.NET alone sees slightly different pixels.</value>
-    public bool ScaledDecode { get; init; }
+    /// <value>The default value is <see langword="true"/>: on the flower sample (5 classes, 140 train / 60 test, ResNet18, automatic head) the test
+    /// accuracy was the same with both decodings, 0.900, and 0.883 both on the same photos enlarged 4× (1280×1052, decoded at 1/4 scale).
+    /// <see cref="Compatible"/> is always full size: plain ML.NET decodes at full size, so a model trained with scaled decoding and scored by
+    /// ML.NET alone sees slightly different pixels for JPEG and WebP images over twice the input size (its <c>Predictor</c> decodes as training did).</value>
+    public bool ScaledDecode { get; init; } = true;
 
     /// <summary>Gets the largest image (width × height) that is decoded; larger headers are refused before any large allocation.</summary>
     /// <value>The default value is <see cref="DefaultMaxPixels"/>.</value>

@@ -19,7 +19,7 @@ public sealed class ScaledDecodeTests
     /// <summary>The stated tolerance for single pixels with <see cref="ResizeMode.Stretch"/>'s nearest-neighbour sampling, which picks one source pixel on an edge where the scaled decode averaged it.</summary>
     private const double NearestPixelTolerance = 128;
 
-    private static readonly ImagePreprocessing Crop = new() { ResizeMode = ResizeMode.CenterCrop };
+    private static readonly ImagePreprocessing Crop = new() { ResizeMode = ResizeMode.CenterCrop, ScaledDecode = false };
 
     [Theory]
     [InlineData(1600, 1200, 224, 224, 400, 300)] // 1/4
@@ -55,7 +55,7 @@ public sealed class ScaledDecodeTests
     public void DecodeToPlanes_ScaledJpeg_WithinToleranceOfFullDecodeAndResize(ResizeMode mode, int width, int height)
     {
         byte[] jpeg = TestImages.Jpeg(width, height, Smooth(width, height));
-        var full = new ImagePreprocessing { ResizeMode = mode };
+        var full = new ImagePreprocessing { ResizeMode = mode, ScaledDecode = false };
 
         var (mean, max) = Difference(jpeg, full, full with { ScaledDecode = true });
 
@@ -87,9 +87,10 @@ public sealed class ScaledDecodeTests
     }
 
     [Fact]
-    public void Compatible_NeverScaled_AndKeysSayWhichDecodingMadeAVector()
+    public void Compatible_NeverScaled_DefaultScaled_AndKeysSayWhichDecodingMadeAVector()
     {
         Assert.False(ImagePreprocessing.Compatible.ScaledDecode);
+        Assert.True(ImagePreprocessing.Default.ScaledDecode);
         Assert.Equal("resize=Stretch;bg=FFFFFF;exif=0", ImagePreprocessing.Compatible.CanonicalKey()); // unchanged: old caches stay valid
         Assert.Equal("resize=CenterCrop;bg=FFFFFF;exif=1", Crop.CanonicalKey());
         Assert.Equal("resize=CenterCrop;bg=FFFFFF;exif=1;decode=scaled", (Crop with { ScaledDecode = true }).CanonicalKey());
