@@ -72,6 +72,21 @@ internal static class CliInputs
         _ => throw new CliException(ExitCode.Usage, $"--decode must be full or scaled, was \"{value}\"."),
     };
 
+    /// <summary>Reads <c>--resize</c>: <see langword="null"/> for auto.</summary>
+    public static ResizeMode? ParseResize(string value) => value.ToLowerInvariant() switch
+    {
+        "auto" => null,
+        "stretch" => ResizeMode.Stretch,
+        "crop" => ResizeMode.CenterCrop,
+        "pad" => ResizeMode.Pad,
+        _ => throw new CliException(ExitCode.Usage, $"--resize must be auto, stretch, crop or pad, was \"{value}\"."),
+    };
+
+    /// <summary>Reads <c>--augment</c>.</summary>
+    public static Augmentation.AugmentationPolicy ParseAugment(string value) =>
+        Enum.TryParse<Augmentation.AugmentationPolicy>(value, ignoreCase: true, out var policy) && Enum.IsDefined(policy) && !int.TryParse(value, out _) ? policy
+            : throw new CliException(ExitCode.Usage, $"--augment must be none, flip, standard or auto, was \"{value}\".");
+
     /// <summary>Loads a saved model.</summary>
     public static TransferModel LoadModel(string path)
     {

@@ -56,8 +56,7 @@ internal static class FeaturizeCommand
             throw new CliException(ExitCode.Usage, string.Create(CultureInfo.InvariantCulture, $"--segment-size must be 1 to {BottleneckCacheOptions.MaxSegmentSize}, was {s.SegmentSize}."));
         }
 
-        var policy = Enum.TryParse<AugmentationPolicy>(s.Augment, ignoreCase: true, out var p) && Enum.IsDefined(p) && !int.TryParse(s.Augment, out _) ? p
-            : throw new CliException(ExitCode.Usage, $"--augment must be none, flip, standard or auto, was \"{s.Augment}\".");
+        var policy = CliInputs.ParseAugment(s.Augment);
         bool? scaled = CliInputs.ParseDecode(s.Decode);
         var sets = s.Inputs.Select((input, i) => LoadInput(input, i == 0 ? "Image folder" : "Image folder or manifest")).ToList();
         var backbone = CliInputs.ResolveBackbone(s.Backbone);
@@ -122,15 +121,7 @@ internal static class FeaturizeCommand
 
     private static (ImagePreprocessing Preprocessing, string? Reason) ChoosePreprocessing(string resize, ImageSet first, Backbone backbone)
     {
-        ResizeMode? mode = resize.ToLowerInvariant() switch
-        {
-            "auto" => null,
-            "stretch" => ResizeMode.Stretch,
-            "crop" => ResizeMode.CenterCrop,
-            "pad" => ResizeMode.Pad,
-            _ => throw new CliException(ExitCode.Usage, $"--resize must be auto, stretch, crop or pad, was \"{resize}\"."),
-        };
-        if (mode is { } chosen)
+        if (CliInputs.ParseResize(resize) is { } chosen)
         {
             return (ImagePreprocessing.Default with { ResizeMode = chosen }, null);
         }

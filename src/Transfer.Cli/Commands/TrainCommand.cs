@@ -64,18 +64,8 @@ internal static class TrainCommand
             throw new CliException(ExitCode.Usage, $"--folds must be at least 2, was {s.Folds}.");
         }
 
-        AugmentationPolicy? augmentation = s.Augment is null ? null
-            : Enum.TryParse<AugmentationPolicy>(s.Augment, ignoreCase: true, out var policy) && Enum.IsDefined(policy) && !int.TryParse(s.Augment, out _) ? policy
-            : throw new CliException(ExitCode.Usage, $"--augment must be none, flip, standard or auto, was \"{s.Augment}\".");
-
-        ResizeMode? resizeMode = s.Resize.ToLowerInvariant() switch
-        {
-            "auto" => null,
-            "stretch" => ResizeMode.Stretch,
-            "crop" => ResizeMode.CenterCrop,
-            "pad" => ResizeMode.Pad,
-            _ => throw new CliException(ExitCode.Usage, $"--resize must be auto, stretch, crop or pad, was \"{s.Resize}\"."),
-        };
+        AugmentationPolicy? augmentation = s.Augment is null ? null : CliInputs.ParseAugment(s.Augment);
+        ResizeMode? resizeMode = CliInputs.ParseResize(s.Resize);
 
         bool? scaledDecode = CliInputs.ParseDecode(s.Decode);
         if (augmentation == AugmentationPolicy.Auto && !s.Head.Equals("auto", StringComparison.OrdinalIgnoreCase))
