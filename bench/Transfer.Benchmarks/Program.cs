@@ -24,38 +24,9 @@ if (args.Length == 5 && args[0] == StartupBench.Command)
     return StartupBench.Child(args[1], args[2], args[3], bool.Parse(args[4]));
 }
 
-if (args.Length >= 1 && args[0] == "first-predict")
+if (args.Length >= 1 && args[0] == StartupBench.FirstPredictCommand)
 {
-    // Time to the first prediction alone, on a small model trained here from the embedded QuickStart images.
-    int rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
-    string work = Path.Combine(Path.GetTempPath(), $"transfer-startup-{Guid.NewGuid():N}");
-    Directory.CreateDirectory(work);
-    try
-    {
-        string root = Path.Combine(FindRepoRoot(), "samples", "QuickStart", "data");
-        var quickStart = Transfer.Images.ImageSet.FromDirectory(Path.Combine(root, "train"));
-        var small = Transfer.Images.ImageSet.FromEntries(quickStart.Entries.Where((_, i) => i % 10 == 0), quickStart.Classes);
-        string zip = Path.Combine(work, "model.zip");
-        using (var featurizer = new Featurizer(Transfer.Backbones.Backbones.ResNet18))
-        {
-            var features = await featurizer.FeaturizeAsync(small);
-            var trainer = new Transfer.Heads.MlNetHeadTrainer();
-            using var model = TransferModel.Create(featurizer, trainer.Train(features.Features, null, features.Classes), trainer.Describe());
-            model.Save(zip);
-        }
-
-        var startup = StartupBench.Measure(zip, Directory.GetFiles(Path.Combine(root, "test", quickStart.Classes[0]))[0], work, rounds);
-        foreach (var (name, runs) in startup)
-        {
-            Console.WriteLine($"{name}: {StartupBench.ToJson(runs).ToJsonString()}");
-        }
-
-        return 0;
-    }
-    finally
-    {
-        Directory.Delete(work, recursive: true);
-    }
+    return await StartupBench.FirstPredictAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3, FindRepoRoot());
 }
 
 if (args.Length >= 1 && args[0] == GpuBench.Command)
@@ -83,30 +54,9 @@ if (args.Length >= 1 && args[0] == "heads")
     return 0;
 }
 
-if (args.Length >= 1 && args[0] == "cache")
+if (args.Length >= 1 && args[0] == CacheBench.Command)
 {
-    // Warm vs cold end-to-end training alone, at the full run's counts (2,000 + 500 PNGs; --quick: 200 + 60): the
-    // full run's section 2 without the half hour of the others.
-    var cacheSettings = args.Contains("--quick") ? BenchSettings.QuickRun : BenchSettings.Full;
-    var cacheNotes = new List<string>();
-    var cacheData = BenchData.Create(cacheSettings.CacheTrainImages + cacheSettings.CacheTestImages, 0, FindRepoRoot(), cacheNotes);
-    cacheNotes.ForEach(n => Console.WriteLine($"  note: {n}"));
-    try
-    {
-        var cacheTrain = cacheData.PngSet(cacheSettings.CacheTrainImages);
-        var cacheTest = cacheData.PngSet(cacheSettings.CacheTestImages, skip: cacheSettings.CacheTrainImages);
-        Console.WriteLine($"Training end to end: {cacheTrain.Count} train + {cacheTest.Count} test PNGs ({cacheData.Source}), cold then warm cache, {Environment.ProcessorCount} cores");
-        var cacheResult = await CacheBench.MeasureAsync(cacheTrain, cacheTest, Path.Combine(cacheData.Root, "cache"), Path.Combine(cacheData.Root, "model.zip"));
-        var (coldRun, warmRun) = (cacheResult.Cold, cacheResult.Warm);
-        Console.WriteLine($"  cold (median of {cacheResult.ColdSeconds.Count}) {coldRun.Seconds:F2} s (featurize {coldRun.FeaturizeSeconds:F2} s, head {coldRun.TrainSeconds:F2} s), macro-accuracy {coldRun.MacroAccuracy:F4}; runs {string.Join(", ", cacheResult.ColdSeconds.Select(s => s.ToString("F2", CultureInfo.InvariantCulture)))} s");
-        Console.WriteLine($"  warm (median of {cacheResult.WarmSeconds.Count}) {warmRun.Seconds:F2} s (featurize {warmRun.FeaturizeSeconds:F2} s, head {warmRun.TrainSeconds:F2} s), macro-accuracy {warmRun.MacroAccuracy:F4}; runs {string.Join(", ", cacheResult.WarmSeconds.Select(s => s.ToString("F2", CultureInfo.InvariantCulture)))} s");
-        Console.WriteLine($"  warm vs cold: {cacheResult.Speedup:F2}× end to end");
-        return 0;
-    }
-    finally
-    {
-        cacheData.Delete(); // the PNGs and the cache it filled
-    }
+    return await CacheBench.RunAsync(args.Contains("--quick"), FindRepoRoot());
 }
 
 if (args.Length >= 1 && args[0] == AccuracyBench.Command)
