@@ -12,6 +12,53 @@ namespace Transfer.Benchmarks;
 /// </summary>
 internal static class JpegBench
 {
+    /// <summary>The command that runs the JPEG measurement alone, with raw ORT on the PNGs as in the full run: <c>jpeg [--quick]</c>.</summary>
+    public const string Command = "jpeg";
+
+    /// <summary>
+    /// The featurization section's raw ONNX Runtime figure (PNGs, batch 1/8/16, the best) and the JPEG photos' section,
+    /// one after the other in one process, without ML.NET: prints the keys <c>raw_ort_images_per_s</c>,
+    /// <c>jpeg_featurize_images_per_s</c>, <c>jpeg_decode_images_per_s</c>, <c>jpeg_featurize_vs_raw_ort</c> and the details as JSON.
+    /// </summary>
+    public static async Task<int> RunAsync(bool quick, string repoRoot)
+    {
+        var settings = quick ? BenchSettings.QuickRun : BenchSettings.Full;
+        var notes = new List<string>();
+        var data = BenchData.Create(settings.FeaturizeImages, settings.PhotoImages, repoRoot, notes);
+        try
+        {
+            void Log(string message) => Console.Error.WriteLine(message);
+            var raw = FeaturizationBench.RawOrt(data.PngSet(settings.FeaturizeImages).Entries);
+            Dictionary<string, Throughput> png;
+            try
+            {
+                png = await FeaturizationBench.InterleavedAsync(raw, settings.Repetitions, Log);
+            }
+            finally
+            {
+                raw.ForEach(c => c.Dispose());
+            }
+
+            double o = png.Values.Max(t => t.MedianPerSecond);
+            var jpeg = await MeasureAsync(data.Photos, settings.Repetitions, withMlNet: false, Log);
+            double photos = jpeg["transfer"]!["images_per_s"]!.GetValue<double>();
+            var result = new JsonObject
+            {
+                ["raw_ort_images_per_s"] = Stats.Round(o),
+                ["jpeg_featurize_images_per_s"] = Stats.Round(photos),
+                ["jpeg_decode_images_per_s"] = jpeg["decode"]!["images_per_s"]!.DeepClone(),
+                ["jpeg_featurize_vs_raw_ort"] = Stats.Round(photos / o, 3),
+                ["jpeg_640x480"] = jpeg,
+            };
+            Console.WriteLine(result.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        }
+        finally
+        {
+            data.Delete();
+        }
+    }
+
     private static readonly ImagePreprocessing Full = ImagePreprocessing.Default with { ScaledDecode = false };
 
     /// <summary>Measures the photos; returns the details object (the first keys are the ones the run had before scaled decoding).</summary>

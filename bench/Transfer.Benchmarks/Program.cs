@@ -4,6 +4,7 @@
 // Test accuracy on a train/test split, ML.NET's path vs Transfer before/now (AccuracyBench):
 //   dotnet run -c Release --project bench/Transfer.Benchmarks -- accuracy --train <folder> --test <folder> [--name <name>] [--out <file>] [--skip-mlnet]
 // Fine-tuning throughput alone (FineTuneBench): ... -- fine-tune [--images 160] [--epochs 2] [--out <file>]
+// JPEG photos and raw ORT alone (JpegBench): ... -- jpeg [--quick]
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -40,18 +41,14 @@ if (args.Length >= 1 && args[0] == SimilarBench.Command)
     return 0;
 }
 
-if (args.Length >= 1 && args[0] == "heads")
+if (args.Length >= 1 && args[0] == HeadBench.Command)
 {
-    // Head training alone: every head on N × 512 (default 60,000) rows made from real ResNet18 features of the
-    // embedded QuickStart images, in one process.
-    int rows = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60_000;
-    string root = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "samples", "QuickStart", "data", "train");
-    var images = Transfer.Images.ImageSet.FromDirectory(root);
-    using var featurizer = new Featurizer(Transfer.Backbones.Backbones.ResNet18);
-    var real = await featurizer.FeaturizeAsync(images);
-    Console.WriteLine($"Every head on {rows} × 512 (jittered copies of {real.Features.Count} real ResNet18 feature vectors), {Environment.ProcessorCount} cores:");
-    HeadBench.MeasureEveryHead(real.Features, real.Classes, rows, (name, seconds) => Console.WriteLine($"  {name,-24} {seconds,7:F2} s"));
-    return 0;
+    return await HeadBench.RunEveryHeadAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60_000);
+}
+
+if (args.Length >= 1 && args[0] == JpegBench.Command)
+{
+    return await JpegBench.RunAsync(args.Contains("--quick"), FindRepoRoot());
 }
 
 if (args.Length >= 1 && args[0] == CacheBench.Command)
