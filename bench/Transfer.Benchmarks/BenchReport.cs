@@ -15,6 +15,7 @@ internal sealed class BenchReport
         "featurize_images_per_s", "mlnet_images_per_s", "raw_ort_images_per_s", "warm_vs_cold_speedup",
         "predict_p50_ms", "predict_p99_ms", "mlnet_predict_p50_ms", "raw_ort_batch1_ms", "peak_ws_mb_5000", "peak_ws_mb_20000",
         "first_predict_ms", "fine_tune_images_per_s",
+        "jpeg_featurize_images_per_s", "jpeg_decode_images_per_s", "jpeg_featurize_vs_raw_ort", "phone_jpeg_featurize_images_per_s",
     ];
 
     private readonly List<(string Section, string Figure, string Value)> _rows = [];

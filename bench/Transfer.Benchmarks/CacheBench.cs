@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Transfer.Images;
 using Transfer.Pipelines;
@@ -8,6 +9,37 @@ namespace Transfer.Benchmarks;
 /// <summary>End-to-end training (featurize train and test, train the head, evaluate) with an empty bottleneck cache, then again on the filled cache.</summary>
 internal static class CacheBench
 {
+    /// <summary>The command that runs this section alone: <c>cache [--quick]</c>.</summary>
+    public const string Command = "cache";
+
+    /// <summary>
+    /// Warm vs cold end-to-end training alone, at the full run's counts (2,000 + 500 PNGs; <paramref name="quick"/>: 200 + 60):
+    /// the full run's section 2 without the half hour of the others.
+    /// </summary>
+    public static async Task<int> RunAsync(bool quick, string repoRoot)
+    {
+        var cacheSettings = quick ? BenchSettings.QuickRun : BenchSettings.Full;
+        var cacheNotes = new List<string>();
+        var cacheData = BenchData.Create(cacheSettings.CacheTrainImages + cacheSettings.CacheTestImages, 0, repoRoot, cacheNotes);
+        cacheNotes.ForEach(n => Console.WriteLine($"  note: {n}"));
+        try
+        {
+            var cacheTrain = cacheData.PngSet(cacheSettings.CacheTrainImages);
+            var cacheTest = cacheData.PngSet(cacheSettings.CacheTestImages, skip: cacheSettings.CacheTrainImages);
+            Console.WriteLine($"Training end to end: {cacheTrain.Count} train + {cacheTest.Count} test PNGs ({cacheData.Source}), cold then warm cache, {Environment.ProcessorCount} cores");
+            var cacheResult = await MeasureAsync(cacheTrain, cacheTest, Path.Combine(cacheData.Root, "cache"), Path.Combine(cacheData.Root, "model.zip"));
+            var (coldRun, warmRun) = (cacheResult.Cold, cacheResult.Warm);
+            Console.WriteLine($"  cold (median of {cacheResult.ColdSeconds.Count}) {coldRun.Seconds:F2} s (featurize {coldRun.FeaturizeSeconds:F2} s, head {coldRun.TrainSeconds:F2} s), macro-accuracy {coldRun.MacroAccuracy:F4}; runs {string.Join(", ", cacheResult.ColdSeconds.Select(s => s.ToString("F2", CultureInfo.InvariantCulture)))} s");
+            Console.WriteLine($"  warm (median of {cacheResult.WarmSeconds.Count}) {warmRun.Seconds:F2} s (featurize {warmRun.FeaturizeSeconds:F2} s, head {warmRun.TrainSeconds:F2} s), macro-accuracy {warmRun.MacroAccuracy:F4}; runs {string.Join(", ", cacheResult.WarmSeconds.Select(s => s.ToString("F2", CultureInfo.InvariantCulture)))} s");
+            Console.WriteLine($"  warm vs cold: {cacheResult.Speedup:F2}× end to end");
+            return 0;
+        }
+        finally
+        {
+            cacheData.Delete(); // the PNGs and the cache it filled
+        }
+    }
+
     public sealed record Run(double Seconds, double FeaturizeSeconds, double TrainSeconds, int CacheHits, int Computed, double? MacroAccuracy);
 
     /// <summary>The median run of each kind, by end-to-end time, and every run's end-to-end seconds.</summary>

@@ -45,10 +45,10 @@ internal static class FeaturizationBench
     }
 
     /// <summary>Transfer's featurizer, default options, no cache; constructed (ONNX session created) before timing.</summary>
-    public static Contender Transfer(ImageSet images)
+    public static Contender Transfer(ImageSet images, FeaturizerOptions? options = null, string name = "transfer")
     {
-        var featurizer = new Featurizer(Backbones.Backbones.ResNet18);
-        var contender = new Contender("transfer", images.Count, featurizer);
+        var featurizer = new Featurizer(Backbones.Backbones.ResNet18, options);
+        var contender = new Contender(name, images.Count, featurizer);
         contender.RunOnce = async () =>
         {
             var result = await featurizer.FeaturizeAsync(images);
@@ -89,14 +89,14 @@ internal static class FeaturizationBench
     /// ONNX Runtime alone on Transfer's fused graph (pixels → features), 2 intra-op threads, over pixels decoded before
     /// timing, one contender per batch size: the ceiling for the featurizer's decode/inference overlap.
     /// </summary>
-    public static List<Contender> RawOrt(IReadOnlyList<ImageEntry> images)
+    public static List<Contender> RawOrt(IReadOnlyList<ImageEntry> images, int[]? batches = null)
     {
         var backbone = Backbones.Backbones.ResNet18;
         int pixelsPerImage = 4 * backbone.Width * backbone.Height;
         var pixels = Decode(images, backbone.Width, backbone.Height);
         var session = CreateSession(backbone.BuildFeaturizerModel());
         var contenders = new List<Contender>();
-        foreach (int batch in RawOrtBatches)
+        foreach (int batch in batches ?? RawOrtBatches)
         {
             var features = new float[batch * backbone.FeatureLength];
             int runs = images.Count / batch;

@@ -4,6 +4,7 @@
 // Test accuracy on a train/test split, ML.NET's path vs Transfer before/now (AccuracyBench):
 //   dotnet run -c Release --project bench/Transfer.Benchmarks -- accuracy --train <folder> --test <folder> [--name <name>] [--out <file>] [--skip-mlnet]
 // Fine-tuning throughput alone (FineTuneBench): ... -- fine-tune [--images 160] [--epochs 2] [--out <file>]
+// JPEG photos and raw ORT alone (JpegBench): ... -- jpeg [--quick]
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -24,38 +25,9 @@ if (args.Length == 5 && args[0] == StartupBench.Command)
     return StartupBench.Child(args[1], args[2], args[3], bool.Parse(args[4]));
 }
 
-if (args.Length >= 1 && args[0] == "first-predict")
+if (args.Length >= 1 && args[0] == StartupBench.FirstPredictCommand)
 {
-    // Time to the first prediction alone, on a small model trained here from the embedded QuickStart images.
-    int rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
-    string work = Path.Combine(Path.GetTempPath(), $"transfer-startup-{Guid.NewGuid():N}");
-    Directory.CreateDirectory(work);
-    try
-    {
-        string root = Path.Combine(FindRepoRoot(), "samples", "QuickStart", "data");
-        var quickStart = Transfer.Images.ImageSet.FromDirectory(Path.Combine(root, "train"));
-        var small = Transfer.Images.ImageSet.FromEntries(quickStart.Entries.Where((_, i) => i % 10 == 0), quickStart.Classes);
-        string zip = Path.Combine(work, "model.zip");
-        using (var featurizer = new Featurizer(Transfer.Backbones.Backbones.ResNet18))
-        {
-            var features = await featurizer.FeaturizeAsync(small);
-            var trainer = new Transfer.Heads.MlNetHeadTrainer();
-            using var model = TransferModel.Create(featurizer, trainer.Train(features.Features, null, features.Classes), trainer.Describe());
-            model.Save(zip);
-        }
-
-        var startup = StartupBench.Measure(zip, Directory.GetFiles(Path.Combine(root, "test", quickStart.Classes[0]))[0], work, rounds);
-        foreach (var (name, runs) in startup)
-        {
-            Console.WriteLine($"{name}: {StartupBench.ToJson(runs).ToJsonString()}");
-        }
-
-        return 0;
-    }
-    finally
-    {
-        Directory.Delete(work, recursive: true);
-    }
+    return await StartupBench.FirstPredictAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3, FindRepoRoot());
 }
 
 if (args.Length >= 1 && args[0] == GpuBench.Command)
@@ -69,44 +41,19 @@ if (args.Length >= 1 && args[0] == SimilarBench.Command)
     return 0;
 }
 
-if (args.Length >= 1 && args[0] == "heads")
+if (args.Length >= 1 && args[0] == HeadBench.Command)
 {
-    // Head training alone: every head on N × 512 (default 60,000) rows made from real ResNet18 features of the
-    // embedded QuickStart images, in one process.
-    int rows = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60_000;
-    string root = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "samples", "QuickStart", "data", "train");
-    var images = Transfer.Images.ImageSet.FromDirectory(root);
-    using var featurizer = new Featurizer(Transfer.Backbones.Backbones.ResNet18);
-    var real = await featurizer.FeaturizeAsync(images);
-    Console.WriteLine($"Every head on {rows} × 512 (jittered copies of {real.Features.Count} real ResNet18 feature vectors), {Environment.ProcessorCount} cores:");
-    HeadBench.MeasureEveryHead(real.Features, real.Classes, rows, (name, seconds) => Console.WriteLine($"  {name,-24} {seconds,7:F2} s"));
-    return 0;
+    return await HeadBench.RunEveryHeadAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60_000);
 }
 
-if (args.Length >= 1 && args[0] == "cache")
+if (args.Length >= 1 && args[0] == JpegBench.Command)
 {
-    // Warm vs cold end-to-end training alone, at the full run's counts (2,000 + 500 PNGs; --quick: 200 + 60): the
-    // full run's section 2 without the half hour of the others.
-    var cacheSettings = args.Contains("--quick") ? BenchSettings.QuickRun : BenchSettings.Full;
-    var cacheNotes = new List<string>();
-    var cacheData = BenchData.Create(cacheSettings.CacheTrainImages + cacheSettings.CacheTestImages, 0, FindRepoRoot(), cacheNotes);
-    cacheNotes.ForEach(n => Console.WriteLine($"  note: {n}"));
-    try
-    {
-        var cacheTrain = cacheData.PngSet(cacheSettings.CacheTrainImages);
-        var cacheTest = cacheData.PngSet(cacheSettings.CacheTestImages, skip: cacheSettings.CacheTrainImages);
-        Console.WriteLine($"Training end to end: {cacheTrain.Count} train + {cacheTest.Count} test PNGs ({cacheData.Source}), cold then warm cache, {Environment.ProcessorCount} cores");
-        var cacheResult = await CacheBench.MeasureAsync(cacheTrain, cacheTest, Path.Combine(cacheData.Root, "cache"), Path.Combine(cacheData.Root, "model.zip"));
-        var (coldRun, warmRun) = (cacheResult.Cold, cacheResult.Warm);
-        Console.WriteLine($"  cold (median of {cacheResult.ColdSeconds.Count}) {coldRun.Seconds:F2} s (featurize {coldRun.FeaturizeSeconds:F2} s, head {coldRun.TrainSeconds:F2} s), macro-accuracy {coldRun.MacroAccuracy:F4}; runs {string.Join(", ", cacheResult.ColdSeconds.Select(s => s.ToString("F2", CultureInfo.InvariantCulture)))} s");
-        Console.WriteLine($"  warm (median of {cacheResult.WarmSeconds.Count}) {warmRun.Seconds:F2} s (featurize {warmRun.FeaturizeSeconds:F2} s, head {warmRun.TrainSeconds:F2} s), macro-accuracy {warmRun.MacroAccuracy:F4}; runs {string.Join(", ", cacheResult.WarmSeconds.Select(s => s.ToString("F2", CultureInfo.InvariantCulture)))} s");
-        Console.WriteLine($"  warm vs cold: {cacheResult.Speedup:F2}× end to end");
-        return 0;
-    }
-    finally
-    {
-        cacheData.Delete(); // the PNGs and the cache it filled
-    }
+    return await JpegBench.RunAsync(args.Contains("--quick"), FindRepoRoot());
+}
+
+if (args.Length >= 1 && args[0] == CacheBench.Command)
+{
+    return await CacheBench.RunAsync(args.Contains("--quick"), FindRepoRoot());
 }
 
 if (args.Length >= 1 && args[0] == AccuracyBench.Command)
@@ -170,7 +117,7 @@ try
     var pngs = data.PngSet(settings.FeaturizeImages);
     Log($"Featurization: {pngs.Count} PNGs, 1 warm-up + {settings.Repetitions} interleaved rounds (Transfer, ML.NET, raw ORT b1/b8/b16)");
     var contenders = new List<FeaturizationBench.Contender>();
-    Dictionary<string, Throughput> png, jpeg;
+    Dictionary<string, Throughput> png;
     try
     {
         contenders.Add(FeaturizationBench.Transfer(pngs));
@@ -185,29 +132,21 @@ try
         contenders.Clear();
     }
 
-    var photos = Transfer.Images.ImageSet.FromEntries(data.Photos, BenchData.ClassNames);
-    Log($"Featurization: {photos.Count} JPEG photos 640×480, 1 warm-up + {settings.Repetitions} rounds");
-    try
-    {
-        contenders.Add(FeaturizationBench.Transfer(photos));
-        contenders.Add(FeaturizationBench.MlNet(photos.Entries));
-        jpeg = await FeaturizationBench.InterleavedAsync(contenders, settings.Repetitions, Log);
-    }
-    finally
-    {
-        contenders.ForEach(c => c.Dispose());
-    }
-
+    Log($"Featurization: {data.Photos.Count} JPEG photos 640×480, 1 warm-up + {settings.Repetitions} rounds (Transfer scaled/full decode, ML.NET, decode alone both ways, raw ORT b8)");
+    var jpeg = await JpegBench.MeasureAsync(data.Photos, settings.Repetitions, withMlNet: true, Log);
     var transfer = png["transfer"];
     var mlnet = png["mlnet"];
     var raw = FeaturizationBench.RawOrtBatches.ToDictionary(b => b, b => png[$"raw_ort_b{b}"]);
     int best = raw.MaxBy(kv => kv.Value.MedianPerSecond).Key;
-    var transferPhotos = jpeg["transfer"];
-    var mlnetPhotos = jpeg["mlnet"];
+    double photosPerSecond = jpeg["transfer"]!["images_per_s"]!.GetValue<double>(), decodePerSecond = jpeg["decode"]!["images_per_s"]!.GetValue<double>();
     double t = transfer.MedianPerSecond, m = mlnet.MedianPerSecond, o = raw[best].MedianPerSecond;
     report.Set("featurize_images_per_s", t);
     report.Set("mlnet_images_per_s", m);
     report.Set("raw_ort_images_per_s", o);
+    report.Set("jpeg_featurize_images_per_s", photosPerSecond);
+    report.Set("jpeg_decode_images_per_s", decodePerSecond);
+    report.Set("jpeg_featurize_vs_raw_ort", photosPerSecond / o);
+    jpeg["transfer_vs_raw_ort"] = Stats.Round(photosPerSecond / o, 3);
     report.Details["featurization"] = new JsonObject
     {
         ["png_28x28"] = new JsonObject
@@ -219,20 +158,24 @@ try
             ["transfer_vs_raw_ort"] = Stats.Round(t / o, 3),
             ["mlnet_vs_raw_ort"] = Stats.Round(m / o, 3),
         },
-        ["jpeg_640x480"] = new JsonObject
-        {
-            ["transfer"] = transferPhotos.ToJson(),
-            ["mlnet"] = mlnetPhotos.ToJson(),
-            ["transfer_vs_mlnet"] = Stats.Round(transferPhotos.MedianPerSecond / mlnetPhotos.MedianPerSecond, 3),
-            ["transfer_vs_raw_ort"] = Stats.Round(transferPhotos.MedianPerSecond / o, 3),
-        },
+        ["jpeg_640x480"] = jpeg,
     };
     report.Row("featurize", $"Transfer, {pngs.Count} PNG 28×28", $"{t:F1} images/s");
     report.Row("featurize", "ML.NET DnnFeaturizeImage, same PNGs", $"{m:F1} images/s");
     report.Row("featurize", $"raw ORT (2 threads), best batch {best}", $"{o:F1} images/s ({string.Join(", ", raw.Select(kv => $"b{kv.Key} {kv.Value.MedianPerSecond:F1}"))})");
     report.Row("featurize", "Transfer / ML.NET; Transfer / raw ORT", $"{t / m:F2}×; {t / o:F2}×");
-    report.Row("featurize", $"Transfer, {photos.Count} JPEG 640×480", $"{transferPhotos.MedianPerSecond:F1} images/s");
-    report.Row("featurize", "ML.NET, same JPEGs", $"{mlnetPhotos.MedianPerSecond:F1} images/s ({transferPhotos.MedianPerSecond / mlnetPhotos.MedianPerSecond:F2}× Transfer/ML.NET)");
+    report.Row("featurize", $"Transfer, {data.Photos.Count} JPEG 640×480", $"{photosPerSecond:F1} images/s ({photosPerSecond / o:F2}× raw ORT; full-size decode {jpeg["transfer_full_decode"]!["images_per_s"]} images/s)");
+    report.Row("featurize", "JPEG decode alone (scaled; full size)", $"{decodePerSecond:F1}; {jpeg["decode_full"]!["images_per_s"]} images/s");
+    report.Row("featurize", "ML.NET, same JPEGs", $"{jpeg["mlnet"]!["images_per_s"]} images/s ({jpeg["transfer_vs_mlnet"]}× Transfer/ML.NET)");
+    if (!quick)
+    {
+        var phones = JpegBench.WritePhones(data.Root, data.Photos, 48, 3000, 2000);
+        Log($"Featurization: {phones.Count} phone-size JPEGs 3000×2000, 1 warm-up + {settings.Repetitions} rounds");
+        var phone = await JpegBench.MeasureAsync(phones, settings.Repetitions, withMlNet: false, Log);
+        report.Details["featurization"]!["jpeg_3000x2000"] = phone;
+        report.Set("phone_jpeg_featurize_images_per_s", phone["transfer"]!["images_per_s"]!.GetValue<double>());
+        report.Row("featurize", $"Transfer, {phones.Count} JPEG 3000×2000 (scaled; full size)", $"{phone["transfer"]!["images_per_s"]}; {phone["transfer_full_decode"]!["images_per_s"]} images/s");
+    }
 }
 catch (Exception e) when (Fail("featurization", e))
 {

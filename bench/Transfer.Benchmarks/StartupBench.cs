@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Transfer.Featurization;
 using Transfer.Models;
 
 namespace Transfer.Benchmarks;
@@ -15,6 +16,42 @@ namespace Transfer.Benchmarks;
 /// </summary>
 internal static class StartupBench
 {
+    /// <summary>The command that measures the time to the first prediction alone: <c>first-predict [rounds]</c>.</summary>
+    public const string FirstPredictCommand = "first-predict";
+
+    /// <summary>Time to the first prediction alone, on a small model trained here from the embedded QuickStart images.</summary>
+    public static async Task<int> FirstPredictAsync(int rounds, string repoRoot)
+    {
+        string work = Path.Combine(Path.GetTempPath(), $"transfer-startup-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            string root = Path.Combine(repoRoot, "samples", "QuickStart", "data");
+            var quickStart = Transfer.Images.ImageSet.FromDirectory(Path.Combine(root, "train"));
+            var small = Transfer.Images.ImageSet.FromEntries(quickStart.Entries.Where((_, i) => i % 10 == 0), quickStart.Classes);
+            string zip = Path.Combine(work, "model.zip");
+            using (var featurizer = new Featurizer(Transfer.Backbones.Backbones.ResNet18))
+            {
+                var features = await featurizer.FeaturizeAsync(small);
+                var trainer = new Transfer.Heads.MlNetHeadTrainer();
+                using var model = TransferModel.Create(featurizer, trainer.Train(features.Features, null, features.Classes), trainer.Describe());
+                model.Save(zip);
+            }
+
+            var startup = StartupBench.Measure(zip, Directory.GetFiles(Path.Combine(root, "test", quickStart.Classes[0]))[0], work, rounds);
+            foreach (var (name, runs) in startup)
+            {
+                Console.WriteLine($"{name}: {StartupBench.ToJson(runs).ToJsonString()}");
+            }
+
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
     public const string Command = "startup";
     private const string ResultPrefix = "STARTUP-RESULT ";
 

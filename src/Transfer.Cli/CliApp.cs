@@ -19,6 +19,7 @@ internal static class CliApp
     {
         var root = new RootCommand("transfer: transfer-learning image classification on ML.NET and ONNX Runtime. Train from a folder of images (one sub-folder per class), evaluate, predict.");
         root.Subcommands.Add(TrainCommand.Create(console));
+        root.Subcommands.Add(FeaturizeCommand.Create(console));
         root.Subcommands.Add(EvaluateCommand.Create(console));
         root.Subcommands.Add(PredictCommand.Create(console));
         root.Subcommands.Add(CacheCommand.Create(console));

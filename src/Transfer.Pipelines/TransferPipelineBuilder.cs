@@ -306,6 +306,8 @@ public sealed partial class TransferPipelineBuilder
             (preprocessing, preprocessingReason) = (choice.Preprocessing, choice.Reason);
         }
 
+        preprocessing = ApplyDecode(preprocessing);
+
         var featurizerOptions = _featurizerOptions with { Preprocessing = preprocessing };
         problems.AddFrom(string.Empty, featurizerOptions.Validate);
 

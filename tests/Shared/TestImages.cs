@@ -20,7 +20,9 @@ internal static class TestImages
         return data.ToArray();
     }
 
-    public static byte[] Jpeg(int width, int height, Func<int, int, SKColor> color)
+    public static byte[] Jpeg(int width, int height, Func<int, int, SKColor> color) => Encode(width, height, color, SKEncodedImageFormat.Jpeg);
+
+    public static byte[] Encode(int width, int height, Func<int, int, SKColor> color, SKEncodedImageFormat format)
     {
         using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         for (int y = 0; y < height; y++)
@@ -31,7 +33,7 @@ internal static class TestImages
             }
         }
 
-        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 95);
+        using var data = bitmap.Encode(format, 95);
         return data.ToArray();
     }
 

@@ -6,7 +6,7 @@ using Transfer.Images;
 
 namespace Transfer.Cli.Commands;
 
-/// <summary><c>transfer cache info|prune|clear &lt;dir&gt;</c>: inspects and trims a bottleneck cache folder.</summary>
+/// <summary><c>transfer cache info|prune|clear|merge &lt;dir&gt;</c>: inspects, trims and merges bottleneck cache folders.</summary>
 internal static class CacheCommand
 {
     // The marker every cache folder holds (src/Transfer.Core/Caching/FORMAT.md); without it the folder is not a cache,
@@ -15,10 +15,11 @@ internal static class CacheCommand
 
     public static Command Create(CliConsole console)
     {
-        var command = new Command("cache", "Inspect, prune or clear a bottleneck cache folder.");
+        var command = new Command("cache", "Inspect, prune, clear or merge bottleneck cache folders.");
         command.Subcommands.Add(CreateInfo(console));
         command.Subcommands.Add(CreatePrune(console));
         command.Subcommands.Add(CreateClear(console));
+        command.Subcommands.Add(CreateMerge(console));
         return command;
     }
 
@@ -52,6 +53,53 @@ internal static class CacheCommand
         var command = new Command("clear", "Delete every cached vector (the folder stays a usable, empty cache).") { dir, json };
         command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => Task.FromResult(Clear(console, parse.GetValue(dir)!, parse.GetValue(json)))));
         return command;
+    }
+
+    private static Command CreateMerge(CliConsole console)
+    {
+        var source = new Argument<string>("source") { Description = "The cache folder to merge from (e.g. one shard's); only read." };
+        var destination = new Argument<string>("destination") { Description = "The cache folder to merge into; created when missing." };
+        var json = JsonOption();
+        var command = new Command("merge", "Add the vectors of one cache folder that another lacks (idempotent; damaged source segments are refused and left in place).") { source, destination, json };
+        command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => Task.FromResult(Merge(console, parse.GetValue(source)!, parse.GetValue(destination)!, parse.GetValue(json), ct))));
+        return command;
+    }
+
+    private static int Merge(CliConsole console, string source, string destination, bool json, CancellationToken ct)
+    {
+        using var from = OpenExisting(source); // checks the source is a cache; the merge itself only reads its files
+        string to = Path.GetFullPath(destination);
+        if (string.Equals(Path.TrimEndingDirectorySeparator(from.Directory), Path.TrimEndingDirectorySeparator(to), StringComparison.Ordinal))
+        {
+            throw new CliException(ExitCode.Usage, $"cache merge: source and destination are the same folder \"{source}\"; pass two cache folders.");
+        }
+
+        CacheMergeResult result;
+        try
+        {
+            using var cache = BottleneckCache.Open(to);
+            result = cache.Merge(from.Directory, ct);
+        }
+        catch (Exception ex) when (ex is IOException or NotSupportedException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCode.BadCache, $"Cannot merge \"{source}\" into \"{destination}\": {ex.Message}", ex);
+        }
+
+        if (json)
+        {
+            Json.Write(console, new MergeJson(from.Directory, to, result.SegmentsRead, result.VectorsAdded, result.VectorsPresent, result.DamagedSegments));
+        }
+        else
+        {
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Merged {from.Directory} into {to}: {result.VectorsAdded} vectors added, {result.VectorsPresent} already there, from {result.SegmentsRead} segments."));
+        }
+
+        if (result.DamagedSegments.Count > 0)
+        {
+            throw new CliException(ExitCode.BadCache, $"{result.DamagedSegments.Count} damaged segment(s) of \"{source}\" were refused and left in place (first: {result.DamagedSegments[0]}); everything else was merged. Rerun 'transfer featurize' for that shard to recompute their vectors, then merge again.");
+        }
+
+        return (int)ExitCode.Success;
     }
 
     private static Argument<string> DirArgument() => new("dir") { Description = "The cache folder (by default .bottlenecks inside the image folder)." };

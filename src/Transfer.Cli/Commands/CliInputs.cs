@@ -56,6 +56,37 @@ internal static class CliInputs
         }
     }
 
+    /// <summary>The <c>--decode</c> option of the commands that featurize.</summary>
+    public static System.CommandLine.Option<string?> DecodeOption() => new("--decode")
+    {
+        Description = "How JPEG and WebP images are decoded: scaled (at the smallest 1/2, 1/4 or 1/8 scale that still covers the backbone's input, then resized; much faster on photos) or full (full size, then resized). Default: "
+            + (ImagePreprocessing.Default.ScaledDecode ? "scaled." : "full."),
+    };
+
+    /// <summary>Reads <c>--decode</c>: <see langword="null"/> for the default, else whether to decode at a reduced scale.</summary>
+    public static bool? ParseDecode(string? value) => value?.ToLowerInvariant() switch
+    {
+        null => null,
+        "scaled" => true,
+        "full" => false,
+        _ => throw new CliException(ExitCode.Usage, $"--decode must be full or scaled, was \"{value}\"."),
+    };
+
+    /// <summary>Reads <c>--resize</c>: <see langword="null"/> for auto.</summary>
+    public static ResizeMode? ParseResize(string value) => value.ToLowerInvariant() switch
+    {
+        "auto" => null,
+        "stretch" => ResizeMode.Stretch,
+        "crop" => ResizeMode.CenterCrop,
+        "pad" => ResizeMode.Pad,
+        _ => throw new CliException(ExitCode.Usage, $"--resize must be auto, stretch, crop or pad, was \"{value}\"."),
+    };
+
+    /// <summary>Reads <c>--augment</c>.</summary>
+    public static Augmentation.AugmentationPolicy ParseAugment(string value) =>
+        Enum.TryParse<Augmentation.AugmentationPolicy>(value, ignoreCase: true, out var policy) && Enum.IsDefined(policy) && !int.TryParse(value, out _) ? policy
+            : throw new CliException(ExitCode.Usage, $"--augment must be none, flip, standard or auto, was \"{value}\".");
+
     /// <summary>Loads a saved model.</summary>
     public static TransferModel LoadModel(string path)
     {

@@ -30,11 +30,12 @@ internal static class TrainCommand
         var report = new Option<string?>("--report") { Description = "Write an HTML evaluation report (metrics, confusion matrix, worst mistakes, dataset audit, run manifest) to this file. Needs a test set." };
         var int8 = new Option<bool>("--int8") { Description = "Quantize the backbone to int8 (static QDQ, calibrated on a sample of the training images) before featurizing. Its features are cached apart from fp32 ones." };
         var resize = new Option<string>("--resize") { Description = "How images are resized to the backbone's input: auto (a centre crop for opaque photos; a stretch for images with transparency, small or elongated images), stretch, crop or pad.", DefaultValueFactory = _ => "auto" };
+        var decode = CliInputs.DecodeOption();
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Leave out images that cannot be decoded (truncated, not an image...) and list them, instead of stopping at the first one." };
         var fineTune = new FineTuneArguments();
         var command = new Command("train", "Train a classifier on a folder of images (one sub-folder per class) and save it as a model zip.")
         {
-            folder, output, test, testFraction, folds, augment, resize, cache, backbone, head, epochs, seed, json, report, int8, skipBad,
+            folder, output, test, testFraction, folds, augment, resize, decode, cache, backbone, head, epochs, seed, json, report, int8, skipBad,
         };
         foreach (var option in fineTune.All)
         {
@@ -45,7 +46,7 @@ internal static class TrainCommand
             console,
             new TrainSettings(
                 parse.GetValue(folder)!, parse.GetValue(output)!, parse.GetValue(test), parse.GetValue(testFraction), parse.GetValue(cache),
-                parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(report), parse.GetValue(int8), parse.GetValue(skipBad), parse.GetValue(folds), parse.GetValue(augment), parse.GetValue(resize)!, fineTune.Read(parse)),
+                parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(report), parse.GetValue(int8), parse.GetValue(skipBad), parse.GetValue(folds), parse.GetValue(augment), parse.GetValue(resize)!, parse.GetValue(decode), fineTune.Read(parse)),
             ct)));
         return command;
     }
@@ -63,19 +64,10 @@ internal static class TrainCommand
             throw new CliException(ExitCode.Usage, $"--folds must be at least 2, was {s.Folds}.");
         }
 
-        AugmentationPolicy? augmentation = s.Augment is null ? null
-            : Enum.TryParse<AugmentationPolicy>(s.Augment, ignoreCase: true, out var policy) && Enum.IsDefined(policy) && !int.TryParse(s.Augment, out _) ? policy
-            : throw new CliException(ExitCode.Usage, $"--augment must be none, flip, standard or auto, was \"{s.Augment}\".");
+        AugmentationPolicy? augmentation = s.Augment is null ? null : CliInputs.ParseAugment(s.Augment);
+        ResizeMode? resizeMode = CliInputs.ParseResize(s.Resize);
 
-        ResizeMode? resizeMode = s.Resize.ToLowerInvariant() switch
-        {
-            "auto" => null,
-            "stretch" => ResizeMode.Stretch,
-            "crop" => ResizeMode.CenterCrop,
-            "pad" => ResizeMode.Pad,
-            _ => throw new CliException(ExitCode.Usage, $"--resize must be auto, stretch, crop or pad, was \"{s.Resize}\"."),
-        };
-
+        bool? scaledDecode = CliInputs.ParseDecode(s.Decode);
         if (augmentation == AugmentationPolicy.Auto && !s.Head.Equals("auto", StringComparison.OrdinalIgnoreCase))
         {
             throw new CliException(ExitCode.Usage, $"--augment auto decides by the automatic head's cross-validation; with --head {s.Head} pass --augment flip or standard instead.");
@@ -115,6 +107,8 @@ internal static class TrainCommand
         {
             builder = builder.WithPreprocessing(ImagePreprocessing.Default with { ResizeMode = mode });
         }
+
+        builder = scaledDecode is { } scaled ? builder.DecodeScaled(scaled) : builder;
 
         if (s.Cache is not null)
         {
@@ -375,5 +369,5 @@ internal static class TrainCommand
     }
 
     private sealed record TrainSettings(
-        string Folder, string Out, string? Test, double? TestFraction, string? Cache, string Backbone, string Head, int? Epochs, int Seed, bool Json, string? Report, bool Int8, bool SkipBadImages, int Folds, string? Augment, string Resize, FineTuneArguments.Settings FineTune);
+        string Folder, string Out, string? Test, double? TestFraction, string? Cache, string Backbone, string Head, int? Epochs, int Seed, bool Json, string? Report, bool Int8, bool SkipBadImages, int Folds, string? Augment, string Resize, string? Decode, FineTuneArguments.Settings FineTune);
 }

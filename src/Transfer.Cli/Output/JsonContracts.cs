@@ -133,3 +133,14 @@ internal sealed record SimilarJson(string Query, string Folder, string Backbone,
 
 /// <summary>One similar image: its path, its class folder, and its cosine similarity to the query (−1 to 1).</summary>
 internal sealed record SimilarImageJson(string Image, string Label, float Score);
+
+/// <summary><c>transfer featurize --json</c>: what one shard featurized into the cache.</summary>
+internal sealed record FeaturizeJson(
+    string Cache, string Backbone, string Shard, int Images, int Assigned, int CacheHits, int Computed, double Seconds,
+    string Resize, string? ResizeReason, bool ScaledDecode, IReadOnlyList<FeaturizedViewJson> Views, IReadOnlyList<SkippedJson> Skipped);
+
+/// <summary>One featurized view (<c>plain</c>, or an augmented view's canonical key) and its cache fingerprint.</summary>
+internal sealed record FeaturizedViewJson(string View, string Fingerprint, int CacheHits, int Computed);
+
+/// <summary><c>transfer cache merge --json</c>.</summary>
+internal sealed record MergeJson(string Source, string Destination, int SegmentsRead, long VectorsAdded, long VectorsPresent, IReadOnlyList<string> DamagedSegments);

@@ -57,6 +57,7 @@ public static class TransferModelTraining
                 ResizeMode = p.ResizeMode.ToString(),
                 AlphaBackground = p.AlphaBackground,
                 ApplyExifOrientation = p.ApplyExifOrientation,
+                ScaledDecode = p.ScaledDecode,
                 Head = head.TrainerName,
                 HeadDescription = headDescription,
                 TestTimeAugmentation = testTimeAugmentation,

@@ -13,9 +13,11 @@ internal static class ImageBitmaps
     /// <param name="encoded">The encoded image.</param>
     /// <param name="name">The image's name for messages.</param>
     /// <param name="preprocessing">The settings.</param>
+    /// <param name="targetWidth">The width the image will be resized to (after EXIF orientation), or 0 for a full-size decode.</param>
+    /// <param name="targetHeight">The height the image will be resized to, or 0 for a full-size decode.</param>
     /// <returns>A BGRA or RGBA bitmap the caller disposes.</returns>
     /// <exception cref="InvalidImageException">The image cannot be used.</exception>
-    public static SKBitmap Decode(ReadOnlySpan<byte> encoded, string name, ImagePreprocessing preprocessing)
+    public static SKBitmap Decode(ReadOnlySpan<byte> encoded, string name, ImagePreprocessing preprocessing, int targetWidth = 0, int targetHeight = 0)
     {
         if (encoded.IsEmpty)
         {
@@ -51,6 +53,12 @@ internal static class ImageBitmaps
         }
 
         info.ColorSpace = null;
+        if (preprocessing.ScaledDecode && targetWidth > 0 && targetHeight > 0)
+        {
+            bool swap = preprocessing.ApplyExifOrientation && SwapsSides(codec.EncodedOrigin);
+            info = info.WithSize(ScaledSize(codec, swap ? targetHeight : targetWidth, swap ? targetWidth : targetHeight));
+        }
+
         var bitmap = new SKBitmap(info);
         try
         {
@@ -88,6 +96,36 @@ internal static class ImageBitmaps
             throw;
         }
     }
+
+    /// <summary>The reduced scales tried, smallest first: the DCT scalings of libjpeg-turbo that cost least.</summary>
+    private static readonly float[] Scales = [1f / 8, 1f / 4, 1f / 2];
+
+    /// <summary>
+    /// The size to decode at: for JPEG and WebP, the smallest of 1/8, 1/4 and 1/2 scale whose both sides still cover the
+    /// target (so the resize after it only shrinks, as from the full image); otherwise, or when no reduced scale covers it, the full size.
+    /// </summary>
+    internal static SKSizeI ScaledSize(SKCodec codec, int targetWidth, int targetHeight)
+    {
+        var full = new SKSizeI(codec.Info.Width, codec.Info.Height);
+        if (codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Webp))
+        {
+            return full;
+        }
+
+        foreach (float scale in Scales)
+        {
+            var size = codec.GetScaledDimensions(scale);
+            if (size.Width >= targetWidth && size.Height >= targetHeight && size.Width < full.Width && size.Height < full.Height)
+            {
+                return size;
+            }
+        }
+
+        return full;
+    }
+
+    private static bool SwapsSides(SKEncodedOrigin origin) =>
+        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
 
     /// <summary>Names the format whose signature <paramref name="encoded"/> starts with, for files the decoder cannot open.</summary>
     private static string? Signature(ReadOnlySpan<byte> encoded) => encoded switch
@@ -169,7 +207,7 @@ internal static class ImageBitmaps
 
     private static SKBitmap Orient(SKBitmap bitmap, SKEncodedOrigin origin)
     {
-        bool swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        bool swap = SwapsSides(origin);
         int w = swap ? bitmap.Height : bitmap.Width;
         int h = swap ? bitmap.Width : bitmap.Height;
         var result = new SKBitmap(new SKImageInfo(w, h, bitmap.ColorType, bitmap.AlphaType));

@@ -3,7 +3,8 @@ namespace Transfer.Images;
 /// <summary>
 /// Decodes encoded images exactly as ML.NET's <c>MLImage</c> does (SkiaSharp <c>SKBitmap.Decode</c>, premultiplied,
 /// converted to BGRA), resizes as ML.NET's <c>ResizeImages</c> does, and writes planar A,R,G,B float planes (0–255)
-/// as ML.NET's <c>ExtractPixels</c> (all colours, ARGB order) does. Stricter than ML.NET: truncated files and
+/// as ML.NET's <c>ExtractPixels</c> (all colours, ARGB order) does. With <see cref="ImagePreprocessing.ScaledDecode"/>, JPEG and WebP
+/// images are decoded at a reduced scale that still covers the target size first. Stricter than ML.NET: truncated files and
 /// oversized headers are refused with a reason.
 /// </summary>
 public static class ImageDecoder
@@ -24,7 +25,7 @@ public static class ImageDecoder
             throw new ArgumentException($"Parameter \"destination\" must hold {4 * width * height} floats, held {destination.Length}.", nameof(destination));
         }
 
-        using var decoded = ImageBitmaps.Decode(encoded, name, preprocessing);
+        using var decoded = ImageBitmaps.Decode(encoded, name, preprocessing, width, height);
         using var resized = ImageBitmaps.Resize(decoded, width, height, preprocessing.ResizeMode)
             ?? throw new InvalidImageException(name, $"resizing to {width}×{height} failed.");
         ImageBitmaps.WritePlanes(resized, destination);

@@ -42,6 +42,10 @@ public sealed record ModelManifest
     /// <summary>Gets whether EXIF orientation was applied in training.</summary>
     public required bool ApplyExifOrientation { get; init; }
 
+    /// <summary>Gets whether JPEG and WebP images were decoded at a reduced scale in training (<c>ImagePreprocessing.ScaledDecode</c>); the predictor decodes the same way.</summary>
+    /// <value>The default value is <see langword="false"/> (also for models saved before this field existed).</value>
+    public bool ScaledDecode { get; init; }
+
     /// <summary>Gets the head trainer's name.</summary>
     public required string Head { get; init; }
 

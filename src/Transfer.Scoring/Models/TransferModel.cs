@@ -41,6 +41,7 @@ public sealed partial class TransferModel : IDisposable
             ResizeMode = Enum.Parse<ResizeMode>(manifest.ResizeMode),
             AlphaBackground = manifest.AlphaBackground,
             ApplyExifOrientation = manifest.ApplyExifOrientation,
+            ScaledDecode = manifest.ScaledDecode,
         };
     }
 

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Transfer.Models;
+using Transfer.Testing;
 using Transfer.Validation;
 
 namespace Transfer.Scoring.Tests.Models;
@@ -35,6 +36,33 @@ public sealed class TransferModelTests(TinyModel tiny) : IClassFixture<TinyModel
         }
 
         Assert.Equal(["tiny.zip"], Directory.GetFiles(_dir).Select(Path.GetFileName)); // no temporary file left beside it
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Load_ScaledDecodeRecorded_PredictorDecodesAsTrainingDid(bool scaledDecode)
+    {
+        string path = Path.Combine(_dir, "decode.zip");
+        using (var model = TransferModel.FromParts(tiny.Model.Manifest with { ScaledDecode = scaledDecode }, tiny.Head, () => TinyBackbone.Default.BuildFeaturizerModel()))
+        {
+            model.Save(path);
+        }
+
+        using var loaded = TransferModel.Load(path);
+
+        Assert.Equal(scaledDecode, loaded.Manifest.ScaledDecode);
+        Assert.Equal(scaledDecode, loaded.Preprocessing.ScaledDecode);
+        Assert.Equal(scaledDecode, loaded.Preprocessing.CanonicalKey().EndsWith(";decode=scaled", StringComparison.Ordinal));
+        Assert.True(tiny.Model.Manifest.ScaledDecode); // trained with the default preprocessing
+    }
+
+    [Fact]
+    public void Manifest_SavedBeforeScaledDecodeExisted_ReadsFullSizeDecoding()
+    {
+        var old = System.Text.Json.JsonSerializer.Deserialize<ModelManifest>("""{"Classes":["a"],"Backbone":"b","BackboneFingerprint":"f","Width":32,"Height":32,"FeatureLength":64,"Preprocessing":"resize=Stretch;bg=FFFFFF;exif=1","ResizeMode":"Stretch","AlphaBackground":16777215,"ApplyExifOrientation":true,"Head":"h","HeadDescription":"d"}""")!;
+
+        Assert.False(old.ScaledDecode);
     }
 
     [Fact]
