@@ -120,6 +120,7 @@ internal static class HeadTraining
         var manifest = model.Manifest with
         {
             FeatureMean = TransferModelClasses.FeatureMean(train),
+            ClassMeans = TransferModelClasses.ClassMeans(train),
             HeldOutOwnClassProbability = heldOut is null ? null : UnknownRejection.MeanOwnClassProbability(heldOut),
             Unknown = heldOut is null || heldOut.Count == 0 ? null : UnknownRejection.Choose(heldOut, rate, source ?? AccuracyEstimate.Test),
         };

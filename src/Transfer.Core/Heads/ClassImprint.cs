@@ -16,7 +16,7 @@ internal static class ClassImprint
 
     /// <exception cref="NotSupportedException">The head cannot learn a class without retraining (neural, LightGBM).</exception>
     /// <exception cref="InvalidOperationException">A maximum-entropy head without the training mean it needs.</exception>
-    public static (TrainedHead Head, string Method) Add(TrainedHead head, string label, FeatureMatrix images, IReadOnlyList<float>? trainingMean, double? targetProbability)
+    public static (TrainedHead Head, string Method) Add(TrainedHead head, string label, FeatureMatrix images, IReadOnlyList<float>? trainingMean, IReadOnlyList<IReadOnlyList<float>>? classMeans, double? targetProbability)
     {
         switch (head)
         {
@@ -36,7 +36,7 @@ internal static class ClassImprint
                     + $"maximum-entropy head needs. Retrain it with this version of Transfer (the same folder and cache make that quick), then add the class.");
             }
 
-            var head2 = MaximumEntropyImprint.WithClass(head, weights, bias, label, images, [.. trainingMean], targetProbability ?? MaximumEntropyImprint.DefaultTargetProbability);
+            var head2 = MaximumEntropyImprint.WithClass(head, weights, bias, label, images, [.. trainingMean], classMeans, targetProbability ?? MaximumEntropyImprint.DefaultTargetProbability);
             return (head2, Imprint);
         }
 

@@ -74,10 +74,11 @@ public static class TransferModelClasses
                 throw new ArgumentException($"The features of class \"{label}\" have {features.Dimension} values each, the model's {m.FeatureLength}. Featurize the images with the model's featurizer (CreateFeaturizer).", nameof(features));
             }
 
-            var (head, method) = ClassImprint.Add(model.Head, label, features, m.FeatureMean, m.HeldOutOwnClassProbability);
+            var (head, method) = ClassImprint.Add(model.Head, label, features, m.FeatureMean, m.ClassMeans, m.HeldOutOwnClassProbability);
             var manifest = m with
             {
                 Classes = head.Classes,
+                ClassMeans = m.ClassMeans is null ? null : [.. m.ClassMeans, FeatureMean(features)],
                 AddedClasses = [.. m.AddedClasses, new AddedClass(label, features.Count, method, DateTimeOffset.UtcNow)],
             };
             return model.With(manifest, head);
@@ -128,15 +129,36 @@ public static class TransferModelClasses
     public static float[] FeatureMean(FeatureMatrix features)
     {
         ArgumentNullException.ThrowIfNull(features);
+        return Search.VectorIndex.Mean(features);
+    }
+
+    /// <summary>The mean of each class's feature rows, in class order: what <see cref="ModelManifest.ClassMeans"/> records.</summary>
+    /// <param name="features">The training features.</param>
+    /// <returns>One mean vector per class (zeros for a class without rows).</returns>
+    public static float[][] ClassMeans(FeatureMatrix features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
         int d = features.Dimension;
-        var mean = new float[d];
-        for (int i = 0; i < features.Count; i++)
+        var means = new float[features.ClassCount][];
+        var counts = new int[features.ClassCount];
+        for (int k = 0; k < means.Length; k++)
         {
-            TensorPrimitives.Add(mean, features.Values.AsSpan(i * d, d), mean);
+            means[k] = new float[d];
         }
 
-        TensorPrimitives.Divide(mean, Math.Max(1, features.Count), mean);
-        return mean;
+        for (int i = 0; i < features.Count; i++)
+        {
+            int y = features.Labels[i];
+            counts[y]++;
+            TensorPrimitives.Add(means[y], features.Values.AsSpan(i * d, d), means[y]);
+        }
+
+        for (int k = 0; k < means.Length; k++)
+        {
+            TensorPrimitives.Divide(means[k], Math.Max(1, counts[k]), means[k]);
+        }
+
+        return means;
     }
 
     private static void CheckLabel(TransferModel model, string label)

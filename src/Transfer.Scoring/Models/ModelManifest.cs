@@ -67,6 +67,12 @@ public sealed record ModelManifest
     public IReadOnlyList<float>? FeatureMean { get; init; }
 
     /// <summary>
+    /// Gets the mean feature vector of each class's training images, in class order (a class added later keeps clear of
+    /// them), or <see langword="null"/> for models saved before they were recorded.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<float>>? ClassMeans { get; init; }
+
+    /// <summary>
     /// Gets the mean probability the model gave held-out images of their own class (out-of-fold by default): the
     /// confidence a class added later is calibrated to, or <see langword="null"/> when unknown.
     /// </summary>

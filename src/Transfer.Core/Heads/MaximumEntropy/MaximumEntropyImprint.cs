@@ -46,7 +46,7 @@ internal static class MaximumEntropyImprint
 
     /// <summary>The head with the new class's row appended.</summary>
     /// <exception cref="ArgumentException">The new images' mean is the training mean (no direction to imprint).</exception>
-    public static TrainedHead WithClass(TrainedHead head, float[] weights, float[] bias, string label, FeatureMatrix images, ReadOnlySpan<float> trainingMean, double targetProbability)
+    public static TrainedHead WithClass(TrainedHead head, float[] weights, float[] bias, string label, FeatureMatrix images, ReadOnlySpan<float> trainingMean, IReadOnlyList<IReadOnlyList<float>>? classMeans, double targetProbability)
     {
         int d = head.FeatureLength, c = head.Classes.Count;
         var mean = new float[d];
@@ -71,11 +71,35 @@ internal static class MaximumEntropyImprint
         }
 
         TensorPrimitives.Multiply(row, (float)(scale / c / length), row);
-        float newBias = CalibrateBias(weights, bias, row, images, targetProbability);
+        float newBias = Math.Min(CalibrateBias(weights, bias, row, images, targetProbability), MidpointCap(weights, bias, row, mean, classMeans));
         var ml = new MLContext(0);
         string[] classes = [.. head.Classes, label];
         var chain = MaximumEntropyTransformer.Create(ml, FeatureDataView.FeaturesColumn, [.. weights, .. row], [.. bias, newBias], d, classes);
         return new TransformerHead(ml, chain, classes, d, head.TrainerName);
+    }
+
+    /// <summary>
+    /// The largest bias at which every old class still wins halfway between its mean and the new class's: the new class
+    /// may take the images nearer to it, not the old classes' own (no cap when the model records no class means).
+    /// </summary>
+    private static float MidpointCap(float[] weights, float[] bias, float[] row, float[] newMean, IReadOnlyList<IReadOnlyList<float>>? classMeans)
+    {
+        int d = row.Length, c = bias.Length;
+        if (classMeans is null || classMeans.Count != c || classMeans.Any(m => m.Count != d))
+        {
+            return float.PositiveInfinity;
+        }
+
+        float cap = float.PositiveInfinity;
+        var middle = new float[d];
+        for (int k = 0; k < c; k++)
+        {
+            TensorPrimitives.Add(newMean, [.. classMeans[k]], middle);
+            TensorPrimitives.Multiply(middle, 0.5f, middle);
+            cap = Math.Min(cap, TensorPrimitives.Dot(weights.AsSpan(k * d, d), middle) + bias[k] - TensorPrimitives.Dot(row, middle));
+        }
+
+        return cap;
     }
 
     /// <summary>The bias at which the new images' mean probability of the new class is <paramref name="target"/> (bisection: it rises with the bias).</summary>
