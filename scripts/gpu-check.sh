@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # GPU check for Transfer (issue 10): on a Linux x64 machine with an NVIDIA GPU and the .NET SDK, build with ONNX Runtime's
-# CUDA redist (Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31.0), run the GPU tests (feature parity with the CPU within 1e-3,
+# CUDA redist (Microsoft.ML.OnnxRuntime.Gpu.Linux 1.32.0), run the GPU tests (feature parity with the CPU within 1e-3,
 # a trained model's predictions equal) and the featurization benchmark GPU vs CPU, and print the figures. Unattended.
 #
 #   scripts/gpu-check.sh               full check (needs a GPU); exit 0 only if everything passed
 #   scripts/gpu-check.sh --build-only  build the GPU variant and run the CPU-side fallback tests with it (no GPU needed)
 #
-# ONNX Runtime 1.31's CUDA provider loads CUDA 13 (libcudart.so.13, libcublas.so.13, libcublasLt.so.13, libcurand.so.10)
+# ONNX Runtime 1.32's CUDA provider loads CUDA 13 (libcudart.so.13, libcublas.so.13, libcublasLt.so.13, libcurand.so.10)
 # and cuDNN 9. When they are not on the library path, the script looks in /usr/local/cuda*, then installs NVIDIA's pip
 # wheels into a virtual environment (~/.cache/transfer/cuda-venv; override the list with CUDA_PIP_PACKAGES).
 set -euo pipefail
@@ -65,7 +65,7 @@ if [ "$BUILD_ONLY" = 0 ]; then
   echo "CUDA libraries found; LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
 fi
 
-step "Build with -p:TransferOnnxRuntime=$FLAVOR (Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31.0 replaces the CPU package)"
+step "Build with -p:TransferOnnxRuntime=$FLAVOR (Microsoft.ML.OnnxRuntime.Gpu.Linux 1.32.0 replaces the CPU package)"
 timeout 400 dotnet build tests/Transfer.IntegrationTests/Transfer.IntegrationTests.csproj -c Release -p:TransferOnnxRuntime=$FLAVOR -warnaserror > "$OUT/build-tests.log" 2>&1 || { tail -n 40 "$OUT/build-tests.log"; fail "test build (log: $OUT/build-tests.log)."; }
 timeout 300 dotnet build bench/Transfer.Benchmarks/Transfer.Benchmarks.csproj -c Release -p:TransferOnnxRuntime=$FLAVOR -warnaserror > "$OUT/build-bench.log" 2>&1 || { tail -n 40 "$OUT/build-bench.log"; fail "bench build (log: $OUT/build-bench.log)."; }
 NATIVE=tests/Transfer.IntegrationTests/bin/Release/net10.0/runtimes/linux-x64/native

@@ -190,7 +190,7 @@ internal sealed class BenchData
         {
             var source = sources[i];
             using var small = SKBitmap.Decode(source.Path!);
-            using var gray = small.Resize(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque), SKFilterQuality.High);
+            using var gray = small.Resize(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque), new SKSamplingOptions(SKCubicResampler.Mitchell));
             using var photo = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
             var random = new Random(i);
             var g = gray.GetPixelSpan();

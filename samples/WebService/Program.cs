@@ -3,12 +3,15 @@
 //   POST /predict?top=3   the image as multipart form field "image" or as the raw request body → JSON top-k
 //   GET  /                a page to upload an image and see the prediction
 //   GET  /health          status, model and pool
-// Settings also come from appsettings.json or environment variables (Model, MaxUploadBytes, PoolSize, urls).
+// The model is served by the Transfer.Extensions.Hosting package: settings in section "Transfer" (ModelPath, PoolSize,
+// ReloadOnChange...) from appsettings.json, the environment or the command line; --model and --PoolSize are short forms.
+// Replacing the model file reloads it without a restart; requests in flight finish on the old model.
 using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Transfer.Hosting;
 using Transfer.Images;
-using Transfer.Models;
 
 const string DefaultUrl = "http://127.0.0.1:5080";
 const long DefaultMaxUploadBytes = 10 * 1024 * 1024;
@@ -16,17 +19,25 @@ const long DefaultMaxUploadBytes = 10 * 1024 * 1024;
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
-// 1. Settings: the model, the upload limit, the pool size and the address, all checked before anything starts.
+// 1. Settings: the upload limit and the address here, the model's in the hosting package (checked when the host starts).
 var config = builder.Configuration;
-string? modelPath = config["Model"];
 string urls = config["urls"] ?? DefaultUrl;
-if (string.IsNullOrWhiteSpace(modelPath))
+if (config["Model"] is { Length: > 0 } shortModel)
 {
-    return Fail("No model: pass --model <model.zip> (a zip saved by Transfer, e.g. by TrainFromFolder), or set \"Model\" in appsettings.json or the environment.");
+    config["Transfer:ModelPath"] = shortModel;
 }
 
-if (!TryReadNumber(config, "MaxUploadBytes", DefaultMaxUploadBytes, 1, out long maxUploadBytes, out string? error)
-    || !TryReadNumber(config, "PoolSize", Math.Max(1, Environment.ProcessorCount / 2), 1, out long poolSize, out error))
+if (config["PoolSize"] is { } shortPoolSize)
+{
+    config["Transfer:PoolSize"] = shortPoolSize;
+}
+
+if (string.IsNullOrWhiteSpace(config["Transfer:ModelPath"]))
+{
+    return Fail("No model: pass --model <model.zip> (a zip saved by Transfer, e.g. by TrainFromFolder), or set \"Transfer:ModelPath\" in appsettings.json or the environment (Transfer__ModelPath).");
+}
+
+if (!TryReadNumber(config, "MaxUploadBytes", DefaultMaxUploadBytes, 1, out long maxUploadBytes, out string? error))
 {
     return Fail(error!);
 }
@@ -41,19 +52,9 @@ foreach (string url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | S
     }
 }
 
-// 2. The model, loaded once; a pool of predictors shares it (each request runs on a free one, the others wait).
-TransferModel model;
-try
-{
-    model = TransferModel.Load(modelPath);
-}
-catch (Exception e) when (e is FileNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException)
-{
-    return Fail(e.Message);
-}
-
-using var _ = model;
-builder.Services.AddSingleton(services => new PredictorPool(model, (int)poolSize));
+// 2. The model: loaded at start, a pool of predictors shares it (each request runs on a free one, the others wait),
+//    reloaded when its file changes; a /health check comes with it.
+builder.Services.AddTransferPredictorPool(builder.Configuration);
 builder.WebHost.UseUrls(urls);
 
 // 3. Upload limits: Kestrel refuses larger bodies with 413, and so does the multipart reader.
@@ -74,18 +75,24 @@ app.MapGet("/", (HttpContext context) =>
     return Results.Content(page, "text/html; charset=utf-8");
 });
 
-app.MapGet("/health", (PredictorPool pool) => Results.Json(new
+app.MapGet("/health", (ReloadingPredictorPool pool) =>
 {
-    status = "ok",
-    model = Path.GetFileName(modelPath),
-    classes = pool.Classes,
-    poolSize = pool.Size,
-    predictors = pool.Created,
-    maxUploadBytes,
-}));
+    var status = pool.Status;
+    return Results.Json(new
+    {
+        status = status.LastError is null ? "ok" : "degraded",
+        model = Path.GetFileName(status.ModelPath),
+        generation = status.Generation,
+        classes = status.Classes,
+        poolSize = status.PoolSize,
+        predictors = status.PredictorsCreated,
+        lastError = status.LastError,
+        maxUploadBytes,
+    });
+});
 
 // 5. Prediction: an image in (form field "image" or the raw body), the top-k classes out; bad input gets a JSON error.
-app.MapPost("/predict", async (HttpRequest request, PredictorPool pool, CancellationToken cancellationToken) =>
+app.MapPost("/predict", async (HttpRequest request, ReloadingPredictorPool pool, CancellationToken cancellationToken) =>
 {
     int top = 3;
     if (request.Query.TryGetValue("top", out var topText)
@@ -150,9 +157,22 @@ app.MapPost("/predict", async (HttpRequest request, PredictorPool pool, Cancella
     }
 }).DisableAntiforgery();
 
-// 6. Start, say where (port 0 in --urls picks a free one), and serve until Ctrl+C.
-await app.StartAsync();
-Console.WriteLine($"Transfer WebService: {model.Classes.Count} classes from {Path.GetFullPath(modelPath)}; uploads up to {maxUploadBytes} bytes; {poolSize} predictor(s).");
+// 6. Start (the model loads here; a wrong setting stops it with the fix), say where (port 0 in --urls picks a free one), and serve until Ctrl+C.
+try
+{
+    await app.StartAsync();
+}
+catch (OptionsValidationException e)
+{
+    return Fail(string.Join(" ", e.Failures));
+}
+catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+{
+    return Fail(e.Message);
+}
+
+var served = app.Services.GetRequiredService<ReloadingPredictorPool>().Status;
+Console.WriteLine($"Transfer WebService: {served.Classes.Count} classes from {served.ModelPath}; uploads up to {maxUploadBytes} bytes; {served.PoolSize} predictor(s).");
 foreach (string address in app.Urls)
 {
     Console.WriteLine($"Listening on {address}");

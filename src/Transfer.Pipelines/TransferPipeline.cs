@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Transfer.Auditing;
 using Transfer.Augmentation;
 using Transfer.Backbones;
 using Transfer.Backbones.Quantization;
@@ -208,7 +209,7 @@ public sealed class TransferPipeline
             try
             {
                 progress?.Report(new PipelineProgress(PipelineStage.WritingReport, "test", null));
-                report = WriteReport(model, evaluation, outcome, train, test, testFeatures ?? trainFeatures, head, skipped, featurizeTime, trainTime, cancellationToken);
+                report = WriteReport(model, evaluation, outcome, train, test, trainFeatures, testFeatures ?? trainFeatures, head, skipped, featurizeTime, trainTime, cancellationToken);
             }
             catch
             {
@@ -340,11 +341,21 @@ public sealed class TransferPipeline
         }
     }
 
-    private EvaluationReport WriteReport(TransferModel model, EvaluationResult evaluation, HeadTraining.Outcome outcome, ImageSet train, ImageSet? test, FeaturizationResult testFeatures, TrainedHead head, IReadOnlyList<SkippedImage> skipped, TimeSpan featurizeTime, TimeSpan trainTime, CancellationToken cancellationToken)
+    private EvaluationReport WriteReport(TransferModel model, EvaluationResult evaluation, HeadTraining.Outcome outcome, ImageSet train, ImageSet? test, FeaturizationResult trainFeatures, FeaturizationResult testFeatures, TrainedHead head, IReadOnlyList<SkippedImage> skipped, TimeSpan featurizeTime, TimeSpan trainTime, CancellationToken cancellationToken)
     {
         var audit = DatasetAudit.Run(train, test, cancellationToken);
         var manifest = RunManifest.FromModel(model, Seed, audit.DatasetHash, [new("featurize", featurizeTime), new("train head", trainTime)]) with { Estimate = outcome.Estimate, TrainedOnImages = outcome.TrainedOnImages };
-        var report = EvaluationReport.Create(evaluation, testFeatures.Images, head.History, DatasetSummary.FromImageSets(train, test, skipped, audit), manifest, ReportOptions);
+
+        // The head choice's out-of-fold probabilities judge the training labels at no extra training.
+        var labels = outcome.Selection is { } selection
+            ? LabelAudit.FromCrossValidation(trainFeatures.Features, trainFeatures.Images, train.Classes, selection.ChosenCrossValidation, $"auto: {selection.Candidates.First(c => c.Chosen).Name}", cancellationToken: cancellationToken)
+            : null;
+        var dataset = DatasetSummary.FromImageSets(train, test, skipped, audit) with
+        {
+            LabelAudit = labels,
+            NearestTraining = new NearestTrainingImages(trainFeatures.Features, trainFeatures.Images, testFeatures.Features, testFeatures.Images),
+        };
+        var report = EvaluationReport.Create(evaluation, testFeatures.Images, head.History, dataset, manifest, ReportOptions);
         cancellationToken.ThrowIfCancellationRequested();
         string directory = Path.GetDirectoryName(ReportPath!)!;
         Directory.CreateDirectory(directory);

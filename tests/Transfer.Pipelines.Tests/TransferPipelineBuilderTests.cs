@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Transfer.Featurization;
 using Transfer.Heads;
 using Transfer.Heads.Neural;
@@ -254,6 +255,14 @@ public sealed class TransferPipelineBuilderTests
         Assert.Single(result.Report.Dataset!.Leaks!);
         Assert.True(File.Exists(Path.Combine(trainFolder.Directory, "out", "run.report.manifest.json")));
         Assert.Contains("Micro-accuracy", result.Report.ToMarkdown(), StringComparison.OrdinalIgnoreCase);
+
+        // The automatic head's out-of-fold probabilities judge the training labels, and each top loss shows its nearest training images.
+        var labels = result.Report.Dataset.LabelAudit;
+        Assert.NotNull(labels);
+        Assert.Equal((train.Count, result.HeadSelection!.Folds), (labels.Images, labels.Folds));
+        Assert.Equal(result.HeadSelection.ChosenCrossValidation.Evaluation.MicroAccuracy, labels.OutOfFoldAccuracy, 6);
+        Assert.Contains("id=\"label-audit\"", html, StringComparison.Ordinal);
+        Assert.Equal(result.Report.TopLosses.Count * 3, Regex.Count(html, "<div class=\"neighbor\""));
     }
 
     [Fact]

@@ -186,7 +186,8 @@ public sealed class WebServiceTests(SamplesFixture fixture)
         var result = await SampleProcess.RunAsync("WebService", ["--model", missing, "--urls", "http://127.0.0.1:0"], TimeSpan.FromMinutes(2));
 
         Assert.True(result.ExitCode == 2, result.ToString());
-        Assert.Equal($"error: Model \"{missing}\" does not exist. Pass the path of a model zip saved by Transfer.", result.Error.Trim());
+        Assert.StartsWith($"error: Transfer:ModelPath \"{missing}\" does not exist", result.Error.Trim(), StringComparison.Ordinal);
+        Assert.Contains("transfer train", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]

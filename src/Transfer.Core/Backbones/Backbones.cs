@@ -6,12 +6,12 @@ namespace Transfer.Backbones;
 public static class Backbones
 {
     private const string PackageId = "microsoft.ml.dnnimagefeaturizer.resnet18";
-    private const string PackageVersion = "0.23.1";
+    private const string PackageVersion = "0.24.0";
     private static readonly Lazy<Backbone> LazyResNet18 = new(() => ResNet18From(null));
     private static readonly Lazy<Backbone> LazyResNet18MultiStage = new(() => MultiStage(ResNet18));
 
     /// <summary>
-    /// Gets ResNet18 with ImageNet weights from the NuGet package <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> 0.23.1:
+    /// Gets ResNet18 with ImageNet weights from the NuGet package <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> 0.24.0:
     /// 224×224 input, BGR with the package's mean image subtracted (its <c>ResNetPreprocess.onnx</c>), 512 features from
     /// <c>Pooling395_Output_0</c>. The files are found under <c>DnnImageModels/</c> in the app's folder (the package copies them
     /// there) or in the NuGet packages folder.

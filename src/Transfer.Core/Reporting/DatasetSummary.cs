@@ -1,3 +1,4 @@
+using Transfer.Auditing;
 using Transfer.Images;
 
 namespace Transfer.Reporting;
@@ -23,6 +24,17 @@ public sealed record DatasetSummary
     /// <summary>Gets images whose content is in both the training and the test set (<see cref="DatasetAuditResult.Leaks"/>), or <see langword="null"/> when no audit looked for them.</summary>
     /// <value>The default value is <see langword="null"/> (not checked).</value>
     public IReadOnlyList<ImageLeak>? Leaks { get; init; }
+
+    /// <summary>
+    /// Gets the label audit of the training images (<see cref="Auditing.LabelAudit"/>: suspect labels and near-duplicates),
+    /// or <see langword="null"/> when none was run.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (not checked).</value>
+    public LabelAuditResult? LabelAudit { get; init; }
+
+    /// <summary>Gets the search for each evaluated image's nearest training images (shown with the worst mistakes), or <see langword="null"/> to leave them out.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public NearestTrainingImages? NearestTraining { get; init; }
 
     /// <summary>Gets the total number of training images.</summary>
     public int TrainCount => Classes.Sum(c => c.Train);

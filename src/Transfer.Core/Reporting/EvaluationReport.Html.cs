@@ -20,7 +20,7 @@ public sealed partial class EvaluationReport
         }
 
         h.Append("</p></header>\n<nav><a href=\"#summary\">Summary</a><a href=\"#per-class\">Per class</a><a href=\"#confusion\">Confusion matrix</a><a href=\"#training\">Training curves</a><a href=\"#confused-pairs\">Most confused</a><a href=\"#top-losses\">Top losses</a>");
-        h.Append(Dataset is null ? string.Empty : "<a href=\"#dataset\">Dataset</a>").Append(Manifest?.Unknown is null ? string.Empty : "<a href=\"#unknown\">Unknown</a>").Append(Manifest is null ? string.Empty : "<a href=\"#manifest\">Run manifest</a>").Append("</nav>\n<main>\n");
+        h.Append(Dataset is null ? string.Empty : "<a href=\"#label-audit\">Label audit</a><a href=\"#dataset\">Dataset</a>").Append(Manifest?.Unknown is null ? string.Empty : "<a href=\"#unknown\">Unknown</a>").Append(Manifest is null ? string.Empty : "<a href=\"#manifest\">Run manifest</a>").Append("</nav>\n<main>\n");
 
         AppendSummary(h);
         AppendPerClass(h);
@@ -28,6 +28,7 @@ public sealed partial class EvaluationReport
         AppendTraining(h);
         AppendConfusedPairs(h);
         AppendTopLosses(h);
+        AppendLabelAudit(h);
         AppendDataset(h);
         AppendUnknown(h);
         AppendManifest(h);
@@ -72,6 +73,10 @@ public sealed partial class EvaluationReport
         figure.top-loss.wrong{border-color:#e8a07a}
         .thumb{display:block;margin:0 auto 4px;image-rendering:pixelated;border:1px solid var(--line)}
         .missing{display:flex;align-items:center;justify-content:center;margin:0 auto 4px;background:#f3e5e5;color:#933;font-size:11px;text-align:center;overflow:hidden}
+        .nearest{display:flex;flex-wrap:wrap;gap:4px;margin-top:6px;border-top:1px dashed var(--line);padding-top:4px}
+        .nearest>.n{width:100%}
+        .neighbor{width:48px;text-align:center;font-size:10px;line-height:1.2}
+        .neighbor .n{font-size:10px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
         figcaption{font-size:12px;word-break:break-word}
         .file,.hash{font-family:"DejaVu Sans Mono",monospace;font-size:12px;word-break:break-all}
         .na{color:var(--muted);font-style:italic}

@@ -139,13 +139,12 @@ public sealed partial class EvaluationReport
             h.Append(C, $"<figure class=\"top-loss{(wrong ? " wrong" : string.Empty)}\" data-row=\"{t.Row}\">");
             if (TestImages is not null)
             {
-                var (png, error) = Thumbnail.Create(TestImages[t.Row], Options.ThumbnailSize);
-                h.Append(png is null
-                    ? string.Create(C, $"<div class=\"missing\" style=\"width:{Options.ThumbnailSize}px;height:{Options.ThumbnailSize}px\">image unavailable: {Html.Encode(error)}</div>")
-                    : string.Create(C, $"<img class=\"thumb\" alt=\"{Html.Encode(ShortName(t.Source))}\" src=\"{DataUri(png)}\">"));
+                h.Append(ThumbnailHtml(TestImages[t.Row], Options.ThumbnailSize));
             }
 
-            h.Append(C, $"<figcaption><div>true: <b>{Html.Encode(t.TrueLabel)}</b></div><div>predicted: <b>{Html.Encode(t.PredictedLabel)}</b> ({Percent(t.Confidence)})</div><div class=\"n\">p(true) {Percent(t.TrueProbability)} · loss {t.Loss:F2}</div><div class=\"n file\" title=\"{Html.Encode(t.Source)}\">{Html.Encode(ShortName(t.Source))}</div></figcaption></figure>\n");
+            h.Append(C, $"<figcaption><div>true: <b>{Html.Encode(t.TrueLabel)}</b></div><div>predicted: <b>{Html.Encode(t.PredictedLabel)}</b> ({Percent(t.Confidence)})</div><div class=\"n\">p(true) {Percent(t.TrueProbability)} · loss {t.Loss:F2}</div><div class=\"n file\" title=\"{Html.Encode(t.Source)}\">{Html.Encode(ShortName(t.Source))}</div></figcaption>");
+            AppendNearestTraining(h, t.Row);
+            h.Append("</figure>\n");
         }
 
         h.Append("</div></section>\n");

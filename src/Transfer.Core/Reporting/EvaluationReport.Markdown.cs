@@ -48,6 +48,10 @@ public sealed partial class EvaluationReport
         if (Dataset is { } d)
         {
             m.AppendLine(C, $"Dataset: {d.TrainCount} train / {d.TestCount} test images; {d.Skipped.Count} skipped; duplicates: {CountOrNotChecked(d.Duplicates?.Count, "group")}; train/test leaks: {CountOrNotChecked(d.Leaks?.Count, "image")}.");
+            if (d.LabelAudit is { } a)
+            {
+                m.AppendLine(C, $"Label audit ({Md(a.Judge)}, out of fold): {CountOrNotChecked(a.Suspects.Count, "suspect label")} ({a.LabelIssues} label issues), {CountOrNotChecked(a.Duplicates.Count, "near-duplicate pair")} ({a.CrossClassDuplicates} across classes).");
+            }
         }
 
         if (Manifest is { } r)

@@ -24,6 +24,14 @@ public sealed class EvaluationReportOptions
     /// <value>The default value is 96.</value>
     public int ThumbnailSize { get; init; } = 96;
 
+    /// <summary>Gets how many suspect labels and near-duplicate pairs of the label audit (<see cref="DatasetSummary.LabelAudit"/>) the report lists, with thumbnails; 0 for none.</summary>
+    /// <value>The default value is 16.</value>
+    public int AuditCount { get; init; } = 16;
+
+    /// <summary>Gets how many of its nearest training images each top-loss image shows (<see cref="DatasetSummary.NearestTraining"/>); 0 for none.</summary>
+    /// <value>The default value is 3.</value>
+    public int NearestTrainingCount { get; init; } = 3;
+
     /// <summary>Gets how many rows of each table <see cref="EvaluationReport.ToMarkdown"/> prints for top losses and confused pairs.</summary>
     /// <value>The default value is 5.</value>
     public int MarkdownRows { get; init; } = 5;
@@ -46,6 +54,16 @@ public sealed class EvaluationReportOptions
         if (ConfusedPairCount < 0)
         {
             problems.Add($"ConfusedPairCount must be 0 or more, was {ConfusedPairCount}.");
+        }
+
+        if (AuditCount is < 0 or > MaxTopLosses)
+        {
+            problems.Add($"AuditCount must be in [0, {MaxTopLosses}], was {AuditCount}.");
+        }
+
+        if (NearestTrainingCount is < 0 or > 10)
+        {
+            problems.Add($"NearestTrainingCount must be in [0, 10], was {NearestTrainingCount}.");
         }
 
         if (ThumbnailSize is < 16 or > 512)

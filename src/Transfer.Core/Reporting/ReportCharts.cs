@@ -5,7 +5,6 @@ namespace Transfer.Reporting;
 
 /// <summary>
 /// Draws the report's plots with SkiaSharp (the version ML.NET's image transforms already load) as PNG bytes.
-/// ScottPlot 5.1 needs SkiaSharp 3.119, which one process cannot load beside ML.NET ImageAnalytics' SkiaSharp 2.88.
 /// </summary>
 internal static class ReportCharts
 {
@@ -23,7 +22,7 @@ internal static class ReportCharts
         int n = classes.Count;
         float cell = Math.Clamp(560f / Math.Max(n, 1), 18f, 56f);
         using var labelPaint = TextPaint(LabelSize);
-        float labelWidth = Math.Min(220, classes.Select(c => labelPaint.MeasureText(c)).DefaultIfEmpty(0).Max() + 12);
+        float labelWidth = Math.Min(220, classes.Select(c => labelPaint.Measure(c)).DefaultIfEmpty(0).Max() + 12);
         float left = labelWidth + 28, top = 40, bottom = labelWidth * 0.75f + 40;
         int width = (int)Math.Ceiling(left + (n * cell) + 20);
         int height = (int)Math.Ceiling(top + (n * cell) + bottom);
@@ -32,11 +31,11 @@ internal static class ReportCharts
         canvas.Clear(SKColors.White);
 
         using var title = TextPaint(TitleSize, bold: true);
-        canvas.DrawText("Confusion matrix (row-normalised shade, counts)", 8, 22, title);
+        title.Draw(canvas, "Confusion matrix (row-normalised shade, counts)", 8, 22);
 
         using var fill = new SKPaint { Style = SKPaintStyle.Fill, IsAntialias = false };
         using var cellText = TextPaint(Math.Clamp(cell * 0.36f, 8f, 14f));
-        cellText.TextAlign = SKTextAlign.Center;
+        cellText.Align = SKTextAlign.Center;
         for (int i = 0; i < n; i++)
         {
             int rowTotal = 0;
@@ -54,7 +53,7 @@ internal static class ReportCharts
                 if (confusion[i, j] != 0 && cell >= 18)
                 {
                     cellText.Color = fraction > 0.5 ? SKColors.White : Ink;
-                    canvas.DrawText(confusion[i, j].ToString(CultureInfo.InvariantCulture), rect.MidX, rect.MidY + (cellText.TextSize * 0.35f), cellText);
+                    cellText.Draw(canvas, confusion[i, j].ToString(CultureInfo.InvariantCulture), rect.MidX, rect.MidY + (cellText.Size * 0.35f));
                 }
             }
         }
@@ -63,10 +62,10 @@ internal static class ReportCharts
         canvas.DrawRect(SKRect.Create(left, top, n * cell, n * cell), border);
 
         // Row labels right-aligned before the grid; column labels rotated under it.
-        labelPaint.TextAlign = SKTextAlign.Right;
+        labelPaint.Align = SKTextAlign.Right;
         for (int i = 0; i < n; i++)
         {
-            canvas.DrawText(Fit(classes[i], labelPaint, labelWidth - 6), left - 6, top + (i * cell) + (cell / 2) + 4, labelPaint);
+            labelPaint.Draw(canvas, Fit(classes[i], labelPaint, labelWidth - 6), left - 6, top + (i * cell) + (cell / 2) + 4);
         }
 
         for (int j = 0; j < n; j++)
@@ -74,17 +73,17 @@ internal static class ReportCharts
             canvas.Save();
             canvas.Translate(left + (j * cell) + (cell / 2) + 4, top + (n * cell) + 8);
             canvas.RotateDegrees(-45);
-            canvas.DrawText(Fit(classes[j], labelPaint, labelWidth - 6), 0, 0, labelPaint);
+            labelPaint.Draw(canvas, Fit(classes[j], labelPaint, labelWidth - 6), 0, 0);
             canvas.Restore();
         }
 
         using var axis = TextPaint(LabelSize, bold: true);
-        axis.TextAlign = SKTextAlign.Center;
-        canvas.DrawText("predicted", left + (n * cell / 2), height - 8, axis);
+        axis.Align = SKTextAlign.Center;
+        axis.Draw(canvas, "predicted", left + (n * cell / 2), height - 8);
         canvas.Save();
         canvas.Translate(14, top + (n * cell / 2));
         canvas.RotateDegrees(-90);
-        canvas.DrawText("true", 0, 0, axis);
+        axis.Draw(canvas, "true", 0, 0);
         canvas.Restore();
         return Encode(bitmap);
     }
@@ -115,11 +114,11 @@ internal static class ReportCharts
         using var canvas = new SKCanvas(bitmap);
         canvas.Clear(SKColors.White);
         using var titlePaint = TextPaint(TitleSize, bold: true);
-        canvas.DrawText(title, 8, 22, titlePaint);
+        titlePaint.Draw(canvas, title, 8, 22);
 
         using var gridPaint = new SKPaint { Color = Grid, StrokeWidth = 1, IsAntialias = true };
         using var tickText = TextPaint(LabelSize - 1);
-        tickText.TextAlign = SKTextAlign.Right;
+        tickText.Align = SKTextAlign.Right;
         foreach (double t in ticks)
         {
             if (t < min - 1e-12 || t > max + 1e-12)
@@ -130,27 +129,27 @@ internal static class ReportCharts
             float y = Y(t);
             canvas.DrawLine(left, y, left + plotW, y, gridPaint);
             string label = logScale ? Math.Pow(10, t).ToString("G2", CultureInfo.InvariantCulture) : t.ToString("G4", CultureInfo.InvariantCulture);
-            canvas.DrawText(label, left - 6, y + 4, tickText);
+            tickText.Draw(canvas, label, left - 6, y + 4);
         }
 
-        tickText.TextAlign = SKTextAlign.Center;
+        tickText.Align = SKTextAlign.Center;
         int step = Math.Max(1, (int)Math.Ceiling(epochs / 10.0));
         for (int e = 1; e <= epochs; e += step)
         {
             canvas.DrawLine(X(e), top + plotH, X(e), top + plotH + 4, gridPaint);
-            canvas.DrawText(e.ToString(CultureInfo.InvariantCulture), X(e), top + plotH + 17, tickText);
+            tickText.Draw(canvas, e.ToString(CultureInfo.InvariantCulture), X(e), top + plotH + 17);
         }
 
         using var axisPaint = new SKPaint { Color = Ink, StrokeWidth = 1, IsAntialias = true };
         canvas.DrawLine(left, top, left, top + plotH, axisPaint);
         canvas.DrawLine(left, top + plotH, left + plotW, top + plotH, axisPaint);
         using var axisText = TextPaint(LabelSize);
-        axisText.TextAlign = SKTextAlign.Center;
-        canvas.DrawText("epoch", left + (plotW / 2), height - 8, axisText);
+        axisText.Align = SKTextAlign.Center;
+        axisText.Draw(canvas, "epoch", left + (plotW / 2), height - 8);
         canvas.Save();
         canvas.Translate(16, top + (plotH / 2));
         canvas.RotateDegrees(-90);
-        canvas.DrawText(logScale ? yLabel + " (log scale)" : yLabel, 0, 0, axisText);
+        axisText.Draw(canvas, logScale ? yLabel + " (log scale)" : yLabel, 0, 0);
         canvas.Restore();
 
         if (markedEpoch >= 1 && markedEpoch <= epochs)
@@ -161,7 +160,7 @@ internal static class ReportCharts
 
         // The legend sits in the title row, right-aligned, so it never covers a line.
         float legendX = width - right;
-        tickText.TextAlign = SKTextAlign.Right;
+        tickText.Align = SKTextAlign.Right;
         for (int s = 0; s < series.Count; s++)
         {
             var line = series[s];
@@ -199,8 +198,8 @@ internal static class ReportCharts
             using var pen = new SKPaint { Color = series[s].Color, StrokeWidth = 2, IsAntialias = true };
             const float ly = 18;
             canvas.DrawLine(legendX - 20, ly, legendX, ly, pen);
-            canvas.DrawText(series[s].Name, legendX - 26, ly + 4, tickText);
-            legendX -= 26 + tickText.MeasureText(series[s].Name) + 14;
+            tickText.Draw(canvas, series[s].Name, legendX - 26, ly + 4);
+            legendX -= 26 + tickText.Measure(series[s].Name) + 14;
         }
 
         return Encode(bitmap);
@@ -232,23 +231,18 @@ internal static class ReportCharts
         return new SKColor((byte)(255 - ((255 - r) * f)), (byte)(255 - ((255 - g) * f)), (byte)(255 - ((255 - b) * f)));
     }
 
-    private static SKPaint TextPaint(float size, bool bold = false) => new()
-    {
-        Color = Ink,
-        IsAntialias = true,
-        TextSize = size,
-        Typeface = bold ? SKTypeface.FromFamilyName(Typeface.FamilyName, SKFontStyle.Bold) ?? Typeface : Typeface,
-    };
+    private static ChartText TextPaint(float size, bool bold = false)
+        => new(bold ? SKTypeface.FromFamilyName(Typeface.FamilyName, SKFontStyle.Bold) ?? Typeface : Typeface, size, Ink);
 
-    private static string Fit(string text, SKPaint paint, float width)
+    private static string Fit(string text, ChartText paint, float width)
     {
-        if (paint.MeasureText(text) <= width)
+        if (paint.Measure(text) <= width)
         {
             return text;
         }
 
         int keep = text.Length;
-        while (keep > 1 && paint.MeasureText(string.Concat(text.AsSpan(0, keep), "…")) > width)
+        while (keep > 1 && paint.Measure(string.Concat(text.AsSpan(0, keep), "…")) > width)
         {
             keep--;
         }

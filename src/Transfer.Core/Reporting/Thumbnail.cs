@@ -18,8 +18,8 @@ internal static class Thumbnail
             int height = Math.Max(1, (int)Math.Round(decoded.Height * scale));
 
             // Enlarged small images keep hard pixel edges (a 28×28 image blurred to 96 px hides what the model saw).
-            var quality = scale > 1 ? SKFilterQuality.None : SKFilterQuality.High;
-            using var resized = decoded.Resize(new SKImageInfo(width, height, SKColorType.Bgra8888, SKAlphaType.Premul), quality);
+            var sampling = scale > 1 ? new SKSamplingOptions(SKFilterMode.Nearest) : new SKSamplingOptions(SKCubicResampler.Mitchell);
+            using var resized = decoded.Resize(new SKImageInfo(width, height, SKColorType.Bgra8888, SKAlphaType.Premul), sampling);
             if (resized is null)
             {
                 return (null, $"cannot resize {decoded.Width}×{decoded.Height} to {width}×{height}");

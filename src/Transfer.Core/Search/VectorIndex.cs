@@ -11,7 +11,7 @@ namespace Transfer.Search;
 /// measure how two images differ from the typical one rather than their shared ReLU offset. Add vectors from one thread;
 /// search from any number once adding is done.
 /// </summary>
-public sealed class VectorIndex
+public sealed partial class VectorIndex
 {
     /// <summary>The smallest length a centred vector is divided by.</summary>
     private const float Epsilon = 1e-12f;

@@ -158,7 +158,7 @@ public sealed partial class TransferImageClassificationTrainer : IEstimator<Tran
     private static SchemaShape.Column NewColumn(string name, SchemaShape.Column.VectorKind kind, DataViewType itemType, bool isKey, SchemaShape? annotations)
     {
         // ML.NET keeps SchemaShape.Column's constructor internal; its own trainers call it. Fails loudly if ML.NET changes it.
-        var constructor = ColumnConstructor ?? throw new InvalidOperationException("This Microsoft.ML version lacks SchemaShape.Column's internal constructor; Transfer needs Microsoft.ML 5.0.1.");
+        var constructor = ColumnConstructor ?? throw new InvalidOperationException("This Microsoft.ML version lacks SchemaShape.Column's internal constructor; Transfer needs Microsoft.ML 6.0.0.");
         return (SchemaShape.Column)constructor.Invoke([name, kind, itemType, isKey, annotations]);
     }
 

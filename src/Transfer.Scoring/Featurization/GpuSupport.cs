@@ -13,7 +13,7 @@ public static class GpuSupport
     /// <summary>The MSBuild property (in this repository's <c>Directory.Packages.props</c>) that swaps the CPU package for the GPU one.</summary>
     public const string GpuBuildSwitch = "-p:TransferOnnxRuntime=Gpu";
 
-    // The shared libraries ONNX Runtime 1.31's CUDA provider loads (readelf -d libonnxruntime_providers_cuda.so), and what each comes from.
+    // The shared libraries ONNX Runtime 1.32's CUDA provider loads (readelf -d libonnxruntime_providers_cuda.so), and what each comes from.
     private static readonly (string Library, string Source)[] CudaLibraries =
     [
         ("libcuda.so.1", "the NVIDIA driver"),
@@ -51,7 +51,7 @@ public static class GpuSupport
             return new GpuProbeResult(
                 false,
                 $"The loaded ONNX Runtime {version} is a build without CUDA (its providers: {string.Join(", ", providers)}): the GPU package is missing. "
-                + $"Reference Microsoft.ML.OnnxRuntime.Gpu (or .Gpu.Linux) 1.31.0 instead of Microsoft.ML.OnnxRuntime; in this repository build with {GpuBuildSwitch}.",
+                + $"Reference Microsoft.ML.OnnxRuntime.Gpu (or .Gpu.Linux) 1.32.0 instead of Microsoft.ML.OnnxRuntime; in this repository build with {GpuBuildSwitch}.",
                 version,
                 providers);
         }

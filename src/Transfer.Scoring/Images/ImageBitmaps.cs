@@ -105,7 +105,7 @@ internal static class ImageBitmaps
     {
         if (mode == ResizeMode.Stretch)
         {
-#pragma warning disable CS0618 // The overload ML.NET 5 itself calls; kept for bit-exact parity.
+#pragma warning disable CS0618 // The overload ML.NET itself calls; kept for bit-exact parity.
             return image.Resize(new SKSizeI(width, height), SKFilterQuality.None);
 #pragma warning restore CS0618
         }
@@ -133,7 +133,7 @@ internal static class ImageBitmaps
         var sourceRect = new SKRect(0, 0, image.Width, image.Height);
         var destRect = new SKRect(destX, destY, destX + destWidth, destY + destHeight);
         using var canvas = new SKCanvas(destination);
-#pragma warning disable CS0618 // ML.NET 5 draws with FilterQuality.High; the same call keeps the pixels identical.
+#pragma warning disable CS0618 // ML.NET draws with FilterQuality.High; the same call keeps the pixels identical.
         using var paint = new SKPaint { FilterQuality = SKFilterQuality.High };
 #pragma warning restore CS0618
         canvas.DrawBitmap(image, sourceRect, destRect, paint);

@@ -39,9 +39,16 @@ public sealed record ImagePreprocessing
     /// <summary>Gets ML.NET-compatible settings: the exact pixels of <c>LoadImages → ResizeImages(Fill) → ExtractPixels</c> as <c>DnnFeaturizeImage</c> uses them.</summary>
     public static ImagePreprocessing Compatible { get; } = new() { ResizeMode = ResizeMode.Stretch, ApplyExifOrientation = false };
 
-    /// <summary>Returns a canonical text form of every setting that changes pixels (used in cache keys and the run manifest).</summary>
+    /// <summary>
+    /// Returns a canonical text form of every setting that changes pixels (used in cache keys and the run manifest).
+    /// <see cref="ResizeMode.CenterCrop"/> and <see cref="ResizeMode.Pad"/> end in <c>;draw=2</c>: since SkiaSharp 3 (ML.NET 6)
+    /// the high-quality draw they share with ML.NET's <c>ResizeImages</c> samples differently (cubic) from SkiaSharp 2.88's, so
+    /// their vectors must not meet those cached by earlier versions. <see cref="ResizeMode.Stretch"/> (nearest pixel) is unchanged.
+    /// </summary>
     /// <returns>The canonical key.</returns>
-    public string CanonicalKey() => string.Create(CultureInfo.InvariantCulture, $"resize={ResizeMode};bg={AlphaBackground:X6};exif={(ApplyExifOrientation ? 1 : 0)}");
+    public string CanonicalKey() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"resize={ResizeMode};bg={AlphaBackground:X6};exif={(ApplyExifOrientation ? 1 : 0)}{(ResizeMode == ResizeMode.Stretch ? string.Empty : ";draw=2")}");
 
     /// <inheritdoc />
     public override string ToString() => CanonicalKey();

@@ -49,10 +49,10 @@ public sealed class RunManifestTests : IDisposable
     {
         var versions = RunManifest.CollectPackageVersions();
 
-        Assert.Equal("5.0.1", versions["Microsoft.ML"]);
-        Assert.Equal("5.0.1", versions["Microsoft.ML.ImageAnalytics"]);
-        Assert.StartsWith("1.31.1", versions["Microsoft.ML.OnnxRuntime"]);
-        Assert.StartsWith("2.88.9", versions["SkiaSharp"]);
+        Assert.Equal("6.0.0", versions["Microsoft.ML"]);
+        Assert.Equal("6.0.0", versions["Microsoft.ML.ImageAnalytics"]);
+        Assert.StartsWith("1.32.0", versions["Microsoft.ML.OnnxRuntime"]);
+        Assert.StartsWith("3.119.4", versions["SkiaSharp"]);
         Assert.Contains("Transfer.Core", versions.Keys);
         Assert.DoesNotContain(versions.Values, v => v.Contains('+', StringComparison.Ordinal));
     }

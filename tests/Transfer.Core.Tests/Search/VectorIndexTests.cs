@@ -58,4 +58,49 @@ public sealed class VectorIndexTests
         Assert.Contains("The query must have 3", Assert.Throws<ArgumentException>(() => index.Search([1, 2], 1)).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => VectorIndex.Build(new FeatureMatrix(new float[6], 2, 3, new int[2], 1), ["only one"]));
     }
+
+    [Fact]
+    public void FindPairs_MatchesABruteForceSelfJoinAndKeepsTheBestPerVector()
+    {
+        var random = new Random(8);
+        int n = 300, d = 6;
+        var values = new float[n * d];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)random.NextDouble();
+        }
+
+        var index = VectorIndex.Build(new FeatureMatrix(values, n, d, new int[n], 1), [.. Enumerable.Range(0, n).Select(i => $"v{i}")]);
+        var mean = Enumerable.Range(0, d).Select(k => Enumerable.Range(0, n).Average(i => (double)values[(i * d) + k])).ToArray();
+        double[] Unit(int i)
+        {
+            var v = Enumerable.Range(0, d).Select(k => values[(i * d) + k] - mean[k]).ToArray();
+            double norm = Math.Sqrt(v.Sum(x => x * x));
+            return [.. v.Select(x => x / norm)];
+        }
+
+        var units = Enumerable.Range(0, n).Select(Unit).ToArray();
+        var expected = new List<(int, int)>();
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = i + 1; j < n; j++)
+            {
+                if (units[i].Zip(units[j], (a, b) => a * b).Sum() >= 0.9)
+                {
+                    expected.Add((i, j));
+                }
+            }
+        }
+
+        var found = index.FindPairs(0.9f, maximumPerVector: n);
+
+        Assert.True(expected.Count > 20, $"only {expected.Count} pairs: the test would prove little");
+        Assert.Equal(expected.Order(), found.Select(p => (p.First, p.Second)).Order());
+        Assert.Equal(found.Select(p => p.Score).OrderDescending(), found.Select(p => p.Score));
+        var capped = index.FindPairs(0.9f, maximumPerVector: 1);
+        Assert.All(capped.GroupBy(p => p.First), g => Assert.Single(g));
+        Assert.All(capped, p => Assert.Equal(found.Where(f => f.First == p.First).Max(f => f.Score), p.Score));
+        Assert.Throws<ArgumentOutOfRangeException>(() => index.FindPairs(1.5f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => index.FindPairs(0.5f, 0));
+    }
 }

@@ -64,7 +64,7 @@ public sealed class ExecutionProviderTests(SmallModelFixture fixture) : IClassFi
             Assert.False(probe.IsAvailable);
             Assert.Equal(
                 $"The loaded ONNX Runtime {probe.OnnxRuntimeVersion} is a build without CUDA (its providers: CPUExecutionProvider): the GPU package is missing. "
-                + "Reference Microsoft.ML.OnnxRuntime.Gpu (or .Gpu.Linux) 1.31.0 instead of Microsoft.ML.OnnxRuntime; in this repository build with -p:TransferOnnxRuntime=Gpu.",
+                + "Reference Microsoft.ML.OnnxRuntime.Gpu (or .Gpu.Linux) 1.32.0 instead of Microsoft.ML.OnnxRuntime; in this repository build with -p:TransferOnnxRuntime=Gpu.",
                 probe.Problem);
         }
         else if (!probe.IsAvailable)

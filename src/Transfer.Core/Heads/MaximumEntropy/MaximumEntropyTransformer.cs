@@ -11,7 +11,7 @@ namespace Transfer.Heads.MaximumEntropy;
 /// a <c>MulticlassPredictionTransformer&lt;MaximumEntropyModelParameters&gt;</c> then <c>MapKeyToValue</c> — from
 /// weights computed elsewhere, so a head trained in Transfer saves, loads and scores exactly like ML.NET's own.
 /// ML.NET has no public constructor for these types; they are created through their internal constructors, which
-/// exist unchanged in the pinned Microsoft.ML 5.0.1 (the save/reload tests fail loudly if that changes).
+/// exist unchanged in the pinned Microsoft.ML 6.0.0 (the save/reload tests fail loudly if that changes).
 /// </summary>
 internal static class MaximumEntropyTransformer
 {
@@ -36,14 +36,14 @@ internal static class MaximumEntropyTransformer
         var modelCtor = typeof(MaximumEntropyModelParameters).GetConstructor(
             BindingFlags.Instance | BindingFlags.NonPublic,
             [typeof(IHostEnvironment), typeof(VBuffer<float>[]), typeof(float[]), typeof(int), typeof(int), typeof(string[]), typeof(ModelStatisticsBase)])
-            ?? throw new InvalidOperationException("This Microsoft.ML version lacks MaximumEntropyModelParameters' internal constructor; Transfer needs Microsoft.ML 5.0.1.");
+            ?? throw new InvalidOperationException("This Microsoft.ML version lacks MaximumEntropyModelParameters' internal constructor; Transfer needs Microsoft.ML 6.0.0.");
         var model = (MaximumEntropyModelParameters)modelCtor.Invoke([env, rows, bias, c, featureCount, classes.ToArray(), null]);
 
         var schema = InputSchema(ml, featuresColumn, featureCount, classes);
         var transformerCtor = typeof(MulticlassPredictionTransformer<MaximumEntropyModelParameters>).GetConstructor(
             BindingFlags.Instance | BindingFlags.NonPublic,
             [typeof(IHostEnvironment), typeof(MaximumEntropyModelParameters), typeof(DataViewSchema), typeof(string), typeof(string), typeof(string), typeof(string)])
-            ?? throw new InvalidOperationException("This Microsoft.ML version lacks MulticlassPredictionTransformer's internal constructor; Transfer needs Microsoft.ML 5.0.1.");
+            ?? throw new InvalidOperationException("This Microsoft.ML version lacks MulticlassPredictionTransformer's internal constructor; Transfer needs Microsoft.ML 6.0.0.");
         var prediction = (ITransformer)transformerCtor.Invoke([env, model, schema.Schema, featuresColumn, FeatureDataView.LabelColumn, "Score", "PredictedLabel"]);
         var keyToValue = ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(prediction.Transform(schema));
         return new TransformerChain<ITransformer>(prediction, keyToValue);
