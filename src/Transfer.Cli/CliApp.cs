@@ -25,6 +25,7 @@ internal static class CliApp
         root.Subcommands.Add(CacheCommand.Create(console));
         root.Subcommands.Add(BackbonesCommand.Create(console));
         root.Subcommands.Add(SimilarCommand.Create(console));
+        root.Subcommands.Add(AddClassCommand.Create(console));
         root.Subcommands.Add(AuditCommand.Create(console));
         return root;
     }

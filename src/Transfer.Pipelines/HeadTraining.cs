@@ -3,6 +3,7 @@ using Transfer.Backbones;
 using Transfer.Evaluation;
 using Transfer.Featurization;
 using Transfer.Heads;
+using Transfer.Models;
 
 namespace Transfer.Pipelines;
 
@@ -103,6 +104,30 @@ internal static class HeadTraining
 
         int trainedOn = train.Count + (method == AccuracyEstimate.Holdout && test is not null ? test.Count : 0);
         return new Outcome(head, evaluation, estimate, selection, trainedOn, used.Count, tta);
+    }
+
+    /// <summary>
+    /// The model with what its manifest records from the run: the training mean (for classes added later), the held-out
+    /// own-class probability and the "unknown" threshold, chosen on out-of-fold predictions when there are any (the
+    /// estimate's, or the automatic head's choice), else on the held-out test images. Disposes <paramref name="model"/>.
+    /// </summary>
+    public static TransferModel WithStatistics(TransferModel model, FeatureMatrix train, Outcome? frozen, EvaluationResult? tuned, string? method, double rate)
+    {
+        var (heldOut, source) = frozen is null ? (tuned, method)
+            : method == AccuracyEstimate.CrossValidated ? (frozen.Evaluation, method)
+            : frozen.Selection is { } selection ? (selection.ChosenCrossValidation.Evaluation, AccuracyEstimate.CrossValidated)
+            : (frozen.Evaluation, method);
+        var manifest = model.Manifest with
+        {
+            FeatureMean = TransferModelClasses.FeatureMean(train),
+            ClassMeans = TransferModelClasses.ClassMeans(train),
+            HeldOutOwnClassProbability = heldOut is null ? null : UnknownRejection.MeanOwnClassProbability(heldOut),
+            Unknown = heldOut is null || heldOut.Count == 0 ? null : UnknownRejection.Choose(heldOut, rate, source ?? AccuracyEstimate.Test),
+        };
+        using (model)
+        {
+            return model.With(manifest, model.Head);
+        }
     }
 
     /// <summary>The relative log-loss gain the test-time flip must bring to be adopted (it doubles the cost of scoring).</summary>

@@ -84,6 +84,9 @@ public sealed class TransferPipeline
     /// <summary>Gets the fine-tuning settings (<see cref="TransferPipelineBuilder.FineTune"/>), or <see langword="null"/> to keep the backbone frozen.</summary>
     public FineTuning.FineTuneOptions? FineTune { get; init; }
 
+    /// <summary>Gets the false-rejection rate of the stored "unknown" threshold (<see cref="TransferPipelineBuilder.UnknownFalseRejectionRate"/>).</summary>
+    public double UnknownFalseRejectionRate { get; init; } = UnknownRejection.DefaultFalseRejectionRate;
+
     /// <summary>Gets the report options, or <see langword="null"/> for the defaults.</summary>
     public EvaluationReportOptions? ReportOptions { get; init; }
 
@@ -198,6 +201,7 @@ public sealed class TransferPipeline
             }
         }
 
+        model = HeadTraining.WithStatistics(model, trainFeatures.Features, tuned?.Model is null ? outcome : null, tuned?.Evaluation, method, UnknownFalseRejectionRate);
         var skipped = Images.Skipped.Concat(trainFeatures.Skipped).Concat(testFeatures?.Skipped ?? []).ToList();
         EvaluationReport? report = null;
         if (ReportPath is not null && evaluation is not null)

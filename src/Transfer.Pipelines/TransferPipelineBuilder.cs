@@ -378,6 +378,7 @@ public sealed partial class TransferPipelineBuilder
             PreprocessingReason = preprocessingReason,
             ReportPath = _reportPath is null ? null : Path.GetFullPath(_reportPath),
             ReportOptions = _reportOptions,
+            UnknownFalseRejectionRate = _unknownRate,
             Quantization = _quantize ? _quantization ?? new QuantizationOptions { Preprocessing = preprocessing } : null,
             FineTune = fineTune,
         };

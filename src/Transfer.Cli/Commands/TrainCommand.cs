@@ -32,10 +32,11 @@ internal static class TrainCommand
         var resize = new Option<string>("--resize") { Description = "How images are resized to the backbone's input: auto (a centre crop for opaque photos; a stretch for images with transparency, small or elongated images), stretch, crop or pad.", DefaultValueFactory = _ => "auto" };
         var decode = CliInputs.DecodeOption();
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Leave out images that cannot be decoded (truncated, not an image...) and list them, instead of stopping at the first one." };
+        var unknownRate = new Option<double>("--unknown-rate") { Description = "The false-rejection rate of the stored 'unknown' threshold (predict --unknown): the fraction of the known classes' held-out images it rejects.", DefaultValueFactory = _ => Models.UnknownRejection.DefaultFalseRejectionRate };
         var fineTune = new FineTuneArguments();
         var command = new Command("train", "Train a classifier on a folder of images (one sub-folder per class) and save it as a model zip.")
         {
-            folder, output, test, testFraction, folds, augment, resize, decode, cache, backbone, head, epochs, seed, json, report, int8, skipBad,
+            folder, output, test, testFraction, folds, augment, resize, decode, cache, backbone, head, epochs, seed, json, report, int8, skipBad, unknownRate,
         };
         foreach (var option in fineTune.All)
         {
@@ -46,7 +47,7 @@ internal static class TrainCommand
             console,
             new TrainSettings(
                 parse.GetValue(folder)!, parse.GetValue(output)!, parse.GetValue(test), parse.GetValue(testFraction), parse.GetValue(cache),
-                parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(report), parse.GetValue(int8), parse.GetValue(skipBad), parse.GetValue(folds), parse.GetValue(augment), parse.GetValue(resize)!, parse.GetValue(decode), fineTune.Read(parse)),
+                parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(report), parse.GetValue(int8), parse.GetValue(skipBad), parse.GetValue(folds), parse.GetValue(augment), parse.GetValue(resize)!, parse.GetValue(decode), fineTune.Read(parse), parse.GetValue(unknownRate)),
             ct)));
         return command;
     }
@@ -78,6 +79,11 @@ internal static class TrainCommand
             throw new CliException(ExitCode.Usage, string.Create(CultureInfo.InvariantCulture, $"--epochs must be at least 1, was {s.Epochs}."));
         }
 
+        if (s.UnknownRate is not (>= 0 and < 1))
+        {
+            throw new CliException(ExitCode.Usage, string.Create(CultureInfo.InvariantCulture, $"--unknown-rate must be in [0, 1), was {s.UnknownRate}."));
+        }
+
         var images = CliInputs.LoadImages(s.Folder, "Image folder");
         var testImages = s.Test is null ? null : CliInputs.LoadImages(s.Test, "Test folder (--test)");
         var headTrainer = CliInputs.CreateHead(s.Head, s.Epochs, s.Seed);
@@ -94,7 +100,7 @@ internal static class TrainCommand
             reportPath = PrepareOutput(s.Report, "--report");
         }
 
-        var builder = TransferPipeline.For(images).WithBackbone(backbone).TrainHead(headTrainer);
+        var builder = TransferPipeline.For(images).WithBackbone(backbone).TrainHead(headTrainer).UnknownFalseRejectionRate(s.UnknownRate);
         builder = testImages is not null ? builder.TestOn(testImages)
             : s.TestFraction is { } fraction ? builder.TestFraction(fraction, s.Seed)
             : images.Count > TransferPipelineBuilder.CrossValidationImageLimit ? builder.TestFraction(0.2, s.Seed)
@@ -185,7 +191,8 @@ internal static class TrainCommand
                 result.TestTimeAugmentation.ToString(),
                 pipeline.FeaturizerOptions.Preprocessing.ResizeMode.ToString(),
                 pipeline.PreprocessingReason,
-                FineTuneArguments.Json(result)));
+                FineTuneArguments.Json(result),
+                UnknownJson.From(result.Model.Manifest.Unknown)));
             return (int)ExitCode.Success;
         }
 
@@ -242,11 +249,12 @@ internal static class TrainCommand
         }
 
         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"The saved head was trained on {result.TrainedOnImages} images."));
+        console.WriteLine(UnknownJson.Describe(result.Model.Manifest.Unknown));
         console.WriteLine($"Saved {outPath}");
         return (int)ExitCode.Success;
     }
 
-    private static string PrepareOutput(string path, string option = "--out")
+    internal static string PrepareOutput(string path, string option = "--out")
     {
         string full = Path.GetFullPath(path);
         if (Directory.Exists(full))
@@ -369,5 +377,5 @@ internal static class TrainCommand
     }
 
     private sealed record TrainSettings(
-        string Folder, string Out, string? Test, double? TestFraction, string? Cache, string Backbone, string Head, int? Epochs, int Seed, bool Json, string? Report, bool Int8, bool SkipBadImages, int Folds, string? Augment, string Resize, string? Decode, FineTuneArguments.Settings FineTune);
+        string Folder, string Out, string? Test, double? TestFraction, string? Cache, string Backbone, string Head, int? Epochs, int Seed, bool Json, string? Report, bool Int8, bool SkipBadImages, int Folds, string? Augment, string Resize, string? Decode, FineTuneArguments.Settings FineTune, double UnknownRate);
 }

@@ -63,7 +63,8 @@ internal sealed record TrainJson(
     string TestTimeAugmentation = "None",
     string Resize = "Stretch",
     string? ResizeReason = null,
-    FineTuneJson? FineTune = null);
+    FineTuneJson? FineTune = null,
+    UnknownJson? Unknown = null);
 
 /// <summary>What <c>train --fine-tune</c> did: epochs, held-out figures before and after, throughput, and the frozen model's test metrics when the tuned model replaced it.</summary>
 internal sealed record FineTuneJson(
@@ -98,7 +99,7 @@ internal sealed record SkippedJson(string Source, string Reason);
 internal sealed record PredictJson(IReadOnlyList<PredictionJson> Predictions, IReadOnlyList<SkippedJson> Failed);
 
 /// <summary>One image's prediction: the best label, its probability, and the top classes best first.</summary>
-internal sealed record PredictionJson(string Image, string Label, float Score, IReadOnlyList<LabelScoreJson> Top);
+internal sealed record PredictionJson(string Image, string Label, float Score, IReadOnlyList<LabelScoreJson> Top, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? Unknown = null);
 
 /// <summary>A class and its probability.</summary>
 internal sealed record LabelScoreJson(string Label, float Score);

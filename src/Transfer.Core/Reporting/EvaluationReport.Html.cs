@@ -20,7 +20,7 @@ public sealed partial class EvaluationReport
         }
 
         h.Append("</p></header>\n<nav><a href=\"#summary\">Summary</a><a href=\"#per-class\">Per class</a><a href=\"#confusion\">Confusion matrix</a><a href=\"#training\">Training curves</a><a href=\"#confused-pairs\">Most confused</a><a href=\"#top-losses\">Top losses</a>");
-        h.Append(Dataset is null ? string.Empty : "<a href=\"#label-audit\">Label audit</a><a href=\"#dataset\">Dataset</a>").Append(Manifest is null ? string.Empty : "<a href=\"#manifest\">Run manifest</a>").Append("</nav>\n<main>\n");
+        h.Append(Dataset is null ? string.Empty : "<a href=\"#label-audit\">Label audit</a><a href=\"#dataset\">Dataset</a>").Append(Manifest?.Unknown is null ? string.Empty : "<a href=\"#unknown\">Unknown</a>").Append(Manifest is null ? string.Empty : "<a href=\"#manifest\">Run manifest</a>").Append("</nav>\n<main>\n");
 
         AppendSummary(h);
         AppendPerClass(h);
@@ -30,6 +30,7 @@ public sealed partial class EvaluationReport
         AppendTopLosses(h);
         AppendLabelAudit(h);
         AppendDataset(h);
+        AppendUnknown(h);
         AppendManifest(h);
 
         h.Append(C, $"</main>\n<footer>Written by Transfer {Html.Encode(typeof(EvaluationReport).Assembly.GetName().Version?.ToString(3))} · self-contained: no external resources</footer>\n</body>\n</html>\n");

@@ -55,6 +55,13 @@ public sealed record RunManifest
     /// <value>The default value is <c>None</c>.</value>
     public string TestTimeAugmentation { get; init; } = "None";
 
+    /// <summary>Gets the stored "unknown" threshold with its trade-off curve, or <see langword="null"/> when none was chosen.</summary>
+    public UnknownThreshold? Unknown { get; init; }
+
+    /// <summary>Gets the classes added to the model after training (<c>TransferModel.AddClass</c>).</summary>
+    /// <value>The default value is an empty list.</value>
+    public IReadOnlyList<AddedClass> AddedClasses { get; init; } = [];
+
     /// <summary>Gets the dataset hash (<see cref="ComputeDatasetHash"/>), or <see langword="null"/> when not computed.</summary>
     public string? DatasetHash { get; init; }
 
@@ -94,6 +101,8 @@ public sealed record RunManifest
             HeadOptions = m.HeadDescription,
             Classes = m.Classes,
             TestTimeAugmentation = m.TestTimeAugmentation.ToString(),
+            Unknown = m.Unknown,
+            AddedClasses = m.AddedClasses,
             Seed = seed,
             DatasetHash = datasetHash,
             TimingsSeconds = (timings ?? []).ToDictionary(t => t.Key, t => Math.Round(t.Value.TotalSeconds, 3), StringComparer.Ordinal),

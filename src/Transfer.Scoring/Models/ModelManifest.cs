@@ -64,6 +64,31 @@ public sealed record ModelManifest
     [JsonConverter(typeof(JsonStringEnumConverter<ScoringInput>))]
     public ScoringInput Input { get; init; }
 
+    /// <summary>
+    /// Gets the mean feature vector of the training images (the centre a class added later is imprinted around), or
+    /// <see langword="null"/> for models saved before it was recorded.
+    /// </summary>
+    public IReadOnlyList<float>? FeatureMean { get; init; }
+
+    /// <summary>
+    /// Gets the mean feature vector of each class's training images, in class order (a class added later keeps clear of
+    /// them), or <see langword="null"/> for models saved before they were recorded.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<float>>? ClassMeans { get; init; }
+
+    /// <summary>
+    /// Gets the mean probability the model gave held-out images of their own class (out-of-fold by default): the
+    /// confidence a class added later is calibrated to, or <see langword="null"/> when unknown.
+    /// </summary>
+    public double? HeldOutOwnClassProbability { get; init; }
+
+    /// <summary>Gets the threshold for answering "unknown", or <see langword="null"/> when none was chosen (models saved before it existed).</summary>
+    public UnknownThreshold? Unknown { get; init; }
+
+    /// <summary>Gets the classes added after training, in the order they were added.</summary>
+    /// <value>The default value is an empty list.</value>
+    public IReadOnlyList<AddedClass> AddedClasses { get; init; } = [];
+
     /// <summary>Gets the Transfer version that saved the model.</summary>
     public string TransferVersion { get; init; } = typeof(ModelManifest).Assembly.GetName().Version?.ToString() ?? "0";
 

@@ -16,12 +16,20 @@ public sealed class Predictor : IDisposable
     private readonly ImagePreprocessing _preprocessing;
     private readonly TrainedHead _head;
     private readonly PredictorOptions _options;
+    private readonly float? _unknownThreshold;
     private bool _disposed;
 
     internal Predictor(byte[] featurizerModel, ModelManifest manifest, ImagePreprocessing preprocessing, TrainedHead head, PredictorOptions options)
     {
         options.Validate();
         _options = options;
+        if (options.RejectUnknown)
+        {
+            _unknownThreshold = options.UnknownThreshold ?? manifest.Unknown?.Threshold ?? throw new InvalidOperationException(
+                "PredictorOptions.RejectUnknown: this model stores no unknown threshold (it was saved before Transfer chose one in training, or trained without held-out data). "
+                + "Retrain it to store one, or set PredictorOptions.UnknownThreshold (CLI: --unknown-threshold) to a probability.");
+        }
+
         _preprocessing = preprocessing with { MaxPixels = options.MaxPixels };
         _head = head;
         _session = new BackboneSession(featurizerModel, manifest.Width, manifest.Height, manifest.FeatureLength, new SessionSettings(options.IntraOpThreads, options.ExecutionProvider, options.OptimizedGraphDirectory, options.LoggerFactory));
@@ -50,6 +58,9 @@ public sealed class Predictor : IDisposable
 
     /// <summary>Gets a value indicating whether the session was created from a saved optimized graph (see <see cref="PredictorOptions.OptimizedGraphDirectory"/>).</summary>
     public bool SessionFromSavedGraph => _session.FromSavedGraph;
+
+    /// <summary>Gets the threshold below which images are answered "unknown", or <see langword="null"/> when the predictor does not reject (<see cref="PredictorOptions.RejectUnknown"/>).</summary>
+    public float? UnknownThreshold => _unknownThreshold;
 
     /// <summary>Gets the class names.</summary>
     public IReadOnlyList<string> Classes { get; }
@@ -171,6 +182,7 @@ public sealed class Predictor : IDisposable
             best[i] = new LabelScore(Classes[order[i]], scores[order[i]]);
         }
 
-        return new Prediction(best[0].Label, best[0].Score, best, scores);
+        bool unknown = _unknownThreshold is { } threshold && best[0].Score < threshold;
+        return new Prediction(unknown ? Prediction.UnknownLabel : best[0].Label, best[0].Score, best, scores) { IsUnknown = unknown };
     }
 }

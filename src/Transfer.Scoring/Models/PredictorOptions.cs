@@ -45,6 +45,21 @@ public sealed class PredictorOptions
     /// <value>The default value is <see langword="null"/> (no logging).</value>
     public ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>
+    /// Gets a value indicating whether an image whose highest class probability is below the model's unknown threshold
+    /// (<see cref="ModelManifest.Unknown"/>, or <see cref="UnknownThreshold"/> when set) is answered
+    /// <see cref="Prediction.UnknownLabel"/> (<see cref="Prediction.IsUnknown"/>) instead of a class.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool RejectUnknown { get; init; }
+
+    /// <summary>
+    /// Gets the threshold on the highest class probability that overrides the model's own, or <see langword="null"/> to
+    /// use the model's (a model saved before thresholds were stored has none: set one here).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public float? UnknownThreshold { get; init; }
+
     /// <summary>Checks the options and lists every problem at once.</summary>
     /// <exception cref="OptionsValidationException">One or more values are invalid; <see cref="OptionsValidationException.Problems"/> lists them all, in order.</exception>
     public void Validate()
@@ -55,6 +70,11 @@ public sealed class PredictorOptions
         if (MaxPixels < 1)
         {
             problems.Add($"MaxPixels must be positive, was {MaxPixels}.");
+        }
+
+        if (UnknownThreshold is { } threshold && !(threshold is >= 0f and <= 1f))
+        {
+            problems.Add(System.FormattableString.Invariant($"UnknownThreshold must be a probability in [0, 1] (or null for the model's own), was {threshold}."));
         }
 
         problems.ThrowIfAny(nameof(PredictorOptions));

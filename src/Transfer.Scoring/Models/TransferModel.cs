@@ -91,6 +91,28 @@ public sealed partial class TransferModel : IDisposable
     }
 
     /// <summary>
+    /// Creates a model with this model's backbone graph and preprocessing, and another manifest and head: what it records
+    /// after training (the unknown threshold), or a head that knows one more class (<c>AddClass</c>). This model is
+    /// left as it is; dispose both.
+    /// </summary>
+    /// <param name="manifest">The new model's manifest; its feature length, input size and preprocessing must be this model's.</param>
+    /// <param name="head">The new model's head, with the manifest's classes.</param>
+    /// <returns>The new model.</returns>
+    /// <exception cref="ArgumentException">The head does not fit the manifest, or the manifest changes the backbone or preprocessing.</exception>
+    public TransferModel With(ModelManifest manifest, TrainedHead head)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (manifest.BackboneFingerprint != Manifest.BackboneFingerprint || manifest.Preprocessing != Manifest.Preprocessing || manifest.Width != Manifest.Width || manifest.Height != Manifest.Height || manifest.TestTimeAugmentation != Manifest.TestTimeAugmentation)
+        {
+            throw new ArgumentException("The new manifest records another backbone, input size, preprocessing or test-time augmentation than this model's graph; keep those fields (use `Manifest with { ... }`).", nameof(manifest));
+        }
+
+        var graph = _featurizerModel;
+        return FromParts(manifest, head, () => graph.Value);
+    }
+
+    /// <summary>
     /// Creates a thread-safe predictor that batches images through ONNX Runtime. By default it runs one blank image
     /// through the backbone and head first (<see cref="PredictorOptions.WarmUp"/>), so the first real prediction is fast.
     /// </summary>

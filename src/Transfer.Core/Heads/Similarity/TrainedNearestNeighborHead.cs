@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using Microsoft.ML;
 using Onnx;
 using Transfer.Backbones;
+using Transfer.Featurization;
 using Transfer.Heads.Similarity;
 
 namespace Transfer.Heads;
@@ -72,6 +73,60 @@ public sealed class TrainedNearestNeighborHead : TrainedHead
             }
         });
         result.CopyTo(probabilities);
+    }
+
+    /// <summary>
+    /// This head with one more class: the new images' vectors (centred on the original training mean, which stays) join
+    /// the stored ones with the new label; k, temperature and smoothing are kept.
+    /// </summary>
+    internal TrainedNearestNeighborHead WithClass(string label, FeatureMatrix images)
+    {
+        var z = CenteredCosine.Normalize(images.Values, images.Count, FeatureLength, mean);
+        var added = Enumerable.Repeat(Classes.Count, images.Count);
+        return new TrainedNearestNeighborHead(mean, [.. vectors, .. z], [.. labels, .. added], Neighbors, Temperature, Smoothing, [.. Classes, label]);
+    }
+
+    /// <summary>Reads a kNN head back from its scoring graph (a saved model's head), or <see langword="null"/> when the graph is another head's.</summary>
+    internal static TrainedNearestNeighborHead? FromScoringGraph(ModelProto model, IReadOnlyList<string> classes)
+    {
+        var g = model.Graph;
+        var centre = SimilarityGraph.Floats(g, "knn_mean");
+        var transposed = SimilarityGraph.Floats(g, "knn_vectors_t");
+        var oneHot = SimilarityGraph.Floats(g, "knn_one_hot");
+        var temperature = SimilarityGraph.Floats(g, "knn_temperature");
+        var smoothing = SimilarityGraph.Floats(g, "knn_smoothing");
+        var k = g.Initializer.FirstOrDefault(t => t.Name == "knn_k");
+        int c = classes.Count;
+        if (centre is null || transposed is null || oneHot is null || temperature is not [var t] || smoothing is not [var s] || k is null || oneHot.Length % c != 0)
+        {
+            return null;
+        }
+
+        int dim = centre.Length, n = oneHot.Length / c;
+        if (transposed.Length != dim * n)
+        {
+            return null;
+        }
+
+        var vectors = new float[n * dim];
+        var labels = new int[n];
+        for (int j = 0; j < n; j++)
+        {
+            for (int d = 0; d < dim; d++)
+            {
+                vectors[(j * dim) + d] = transposed[(d * n) + j];
+            }
+
+            labels[j] = Array.IndexOf(oneHot, 1f, j * c, c) - (j * c);
+        }
+
+        int neighbors = k.Int64Data.Count == 1 ? (int)k.Int64Data[0] : 0;
+        if (neighbors < 1)
+        {
+            return null;
+        }
+
+        return new TrainedNearestNeighborHead(centre, vectors, labels, neighbors, t, s, classes);
     }
 
     /// <summary>

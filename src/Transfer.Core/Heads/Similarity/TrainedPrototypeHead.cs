@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using Microsoft.ML;
 using Onnx;
 using Transfer.Backbones;
+using Transfer.Featurization;
 using Transfer.Heads.Similarity;
 
 namespace Transfer.Heads;
@@ -65,6 +66,42 @@ public sealed class TrainedPrototypeHead : TrainedHead
             TensorPrimitives.Subtract(row, TensorPrimitives.Max(row), row);
             TensorPrimitives.SoftMax(row, row);
         }
+    }
+
+    /// <summary>
+    /// This head with one more class: the new class's prototype is the normalised mean of its images in this head's
+    /// space (centred on the original training mean, which stays), so the old prototypes and the temperature are kept.
+    /// </summary>
+    internal TrainedPrototypeHead WithClass(string label, FeatureMatrix images)
+    {
+        int dim = FeatureLength, c = Classes.Count;
+        var z = CenteredCosine.Normalize(images.Values, images.Count, dim, mean);
+        var prototype = new float[dim];
+        for (int i = 0; i < images.Count; i++)
+        {
+            TensorPrimitives.Add(prototype, z.AsSpan(i * dim, dim), prototype);
+        }
+
+        CenteredCosine.ToUnitLength(prototype);
+        return new TrainedPrototypeHead(mean, [.. prototypes, .. prototype], [.. counts, images.Count], Temperature, [.. Classes, label]);
+    }
+
+    /// <summary>Reads a prototype head back from its scoring graph (a saved model's head), or <see langword="null"/> when the graph is another head's.</summary>
+    internal static TrainedPrototypeHead? FromScoringGraph(ModelProto model, IReadOnlyList<string> classes)
+    {
+        var g = model.Graph;
+        var vectors = SimilarityGraph.Floats(g, "prototype_vectors");
+        var centre = SimilarityGraph.Floats(g, "prototype_mean");
+        var bias = SimilarityGraph.Floats(g, "prototype_bias");
+        var gemm = g.Node.FirstOrDefault(n => n.OpType == "Gemm" && n.Input.Contains("prototype_vectors"));
+        float? alpha = gemm?.Attribute.FirstOrDefault(a => a.Name == "alpha")?.F;
+        if (vectors is null || centre is null || bias is null || alpha is null || bias.Length != classes.Count || vectors.Length != classes.Count * centre.Length)
+        {
+            return null;
+        }
+
+        // The graph does not keep the image counts: a class that had images counts one.
+        return new TrainedPrototypeHead(centre, vectors, [.. bias.Select(b => b == 0f ? 1 : 0)], alpha.Value, classes);
     }
 
     /// <summary>The scoring graph: centre, normalise, scaled cosine to each prototype, log-softmax.</summary>
