@@ -47,7 +47,10 @@ internal static class PredictionBench
             }),
             ("head", _ =>
             {
-                model.Head.PredictProbabilities(raw.Features, 1, probabilities);
+                // The raw session gives ResNet18's 512 features; the model's head may take more (ResNet18-MS: 768). The cost
+                // of a head does not depend on the values, so its row is the raw features, zero-padded to its length.
+                raw.Features.AsSpan(0, Math.Min(raw.Features.Length, features.Length)).CopyTo(features);
+                model.Head.PredictProbabilities(features, 1, probabilities);
                 return "head";
             }),
         };
