@@ -24,6 +24,7 @@ internal static class CliApp
         root.Subcommands.Add(CacheCommand.Create(console));
         root.Subcommands.Add(BackbonesCommand.Create(console));
         root.Subcommands.Add(SimilarCommand.Create(console));
+        root.Subcommands.Add(ExportCommand.Create(console));
         return root;
     }
 

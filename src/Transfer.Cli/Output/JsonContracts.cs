@@ -133,3 +133,6 @@ internal sealed record SimilarJson(string Query, string Folder, string Backbone,
 
 /// <summary>One similar image: its path, its class folder, and its cosine similarity to the query (−1 to 1).</summary>
 internal sealed record SimilarImageJson(string Image, string Label, float Score);
+
+/// <summary>What <c>transfer export</c> wrote: the ONNX file, its size, tensor names, and the model it holds.</summary>
+internal sealed record ExportJson(string Output, long Bytes, string Input, IReadOnlyList<string> Outputs, IReadOnlyList<string> Classes, string Backbone, string Head, string ResizeMode, string TestTimeAugmentation);

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Transfer.Backbones;
 using Transfer.Featurization;
 using Transfer.Heads;
@@ -93,6 +94,20 @@ public sealed class TransferModelExportTests(ITestOutputHelper output) : IDispos
         Assert.EndsWith("Choose a path in a writable folder; no file was created.", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ExportOnnx_HeadWithoutAnOnnxForm_ThrowsNotSupportedNamingTheHeadAndTheFix()
+    {
+        using var trained = await TrainAsync(new MaximumEntropyHeadTrainer(), ResizeMode.Stretch);
+        var head = new CustomMappingHead(trained.Classes, trained.Manifest.FeatureLength);
+        using var model = TransferModel.FromParts(trained.Manifest with { Head = "custom" }, head, () => trained.GetBackboneGraph().ToArray());
+
+        var e = Assert.Throws<NotSupportedException>(() => model.ExportOnnx(Path.Combine(_root, "custom.onnx")));
+
+        Assert.StartsWith("The model's head \"custom\" cannot be exported to ONNX: ", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Retrain the model with a head that exports (lbfgs, the default maximum entropy; a neural, prototype or knn head), e.g. transfer train … --head lbfgs.", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_root, "custom.onnx")));
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     /// <summary>Scores images of each size with the predictor and the export; returns the largest probability difference.</summary>
@@ -144,5 +159,35 @@ public sealed class TransferModelExportTests(ITestOutputHelper output) : IDispos
         var model = TransferModel.Create(featurizer, head, trainer.Describe(), tta);
         _ = model.GetBackboneGraph(); // built now, while the featurizer is alive
         return model;
+    }
+
+    /// <summary>A head whose ML.NET scorer is a custom mapping, which ML.NET's ONNX converter cannot express.</summary>
+    private sealed class CustomMappingHead : TrainedHead
+    {
+        public CustomMappingHead(IReadOnlyList<string> classes, int featureLength)
+            : base(classes, featureLength)
+        {
+            var ml = new MLContext(0);
+            var schema = Microsoft.ML.Data.SchemaDefinition.Create(typeof(In));
+            schema[nameof(In.Features)].ColumnType = new Microsoft.ML.Data.VectorDataViewType(Microsoft.ML.Data.NumberDataViewType.Single, featureLength);
+            var empty = ml.Data.LoadFromEnumerable(new List<In>(), schema);
+            ScoringTransformer = ml.Transforms.CustomMapping<In, Out>((i, o) => o.Score = new float[classes.Count], contractName: null).Fit(empty);
+        }
+
+        public override string TrainerName => "custom";
+
+        public override ITransformer ScoringTransformer { get; }
+
+        public override void PredictProbabilities(ReadOnlySpan<float> features, int count, Span<float> probabilities) => probabilities.Fill(1f / Classes.Count);
+    }
+
+    private sealed class In
+    {
+        public float[] Features { get; set; } = [];
+    }
+
+    private sealed class Out
+    {
+        public float[] Score { get; set; } = [];
     }
 }

@@ -3,11 +3,12 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using SkiaSharp;
 using Transfer.Models;
 
-namespace Transfer.Core.Tests.Models;
+namespace Transfer.Tests;
 
 /// <summary>
 /// Scores an exported ONNX file as a user outside .NET would: ONNX Runtime alone, fed RGB uint8 pixels that SkiaSharp's
 /// codec decodes here directly (not Transfer's <c>ImageDecoder</c>, which writes planar float planes for the backbone).
+/// Shared source: the Core tests (tiny backbone) and the CLI tests (ResNet18) compile it.
 /// </summary>
 internal sealed class OnnxExportScorer : IDisposable
 {
