@@ -23,7 +23,7 @@ internal sealed class OnnxExportScorer : IDisposable
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>Decodes an encoded image to RGB bytes [H, W, 3], unpremultiplied, as an image library would hand them over.</summary>
-    public static (byte[] Rgb, int Width, int Height) DecodeRgb(byte[] encoded)
+    public static (byte[] Rgb, int Width, int Height) DecodeRgb(byte[] encoded, int? compositeOn = null)
     {
         using var codec = SKCodec.Create(new MemoryStream(encoded)) ?? throw new InvalidOperationException("not an image");
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
@@ -32,20 +32,25 @@ internal sealed class OnnxExportScorer : IDisposable
         Assert.Equal(SKCodecResult.Success, result);
         var rgba = bitmap.GetPixelSpan();
         var rgb = new byte[info.Width * info.Height * 3];
+        int background = compositeOn ?? 0;
         for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
         {
-            rgb[i] = rgba[j];
-            rgb[i + 1] = rgba[j + 1];
-            rgb[i + 2] = rgba[j + 2];
+            // Opaque pixels as they are; others over the background (the caller's part of the export's input contract).
+            float alpha = compositeOn is null ? 1f : rgba[j + 3] / 255f;
+            for (int c = 0; c < 3; c++)
+            {
+                int under = (background >> (16 - (8 * c))) & 0xFF;
+                rgb[i + c] = (byte)Math.Round((rgba[j + c] * alpha) + (under * (1f - alpha)));
+            }
         }
 
         return (rgb, info.Width, info.Height);
     }
 
     /// <summary>Scores one encoded image: the probabilities and the label the graph outputs.</summary>
-    public (float[] Probabilities, string Label) Score(byte[] encoded)
+    public (float[] Probabilities, string Label) Score(byte[] encoded, int? compositeOn = null)
     {
-        var (rgb, width, height) = DecodeRgb(encoded);
+        var (rgb, width, height) = DecodeRgb(encoded, compositeOn);
         var input = new DenseTensor<byte>(rgb, [1, height, width, 3]);
         using var results = _session.Run([NamedOnnxValue.CreateFromTensor(TransferModelExport.ImageInput, input)]);
         var probabilities = results.First(r => r.Name == TransferModelExport.ProbabilitiesOutput).AsTensor<float>().ToArray();

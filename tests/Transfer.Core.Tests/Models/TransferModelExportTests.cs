@@ -50,6 +50,31 @@ public sealed class TransferModelExportTests(ITestOutputHelper output) : IDispos
         output.WriteLine($"{head}: largest probability difference {fresh:G3} (trained), {reloaded:G3} (loaded)");
     }
 
+    [Theory]
+    [InlineData(ResizeMode.Stretch)]
+    [InlineData(ResizeMode.CenterCrop)]
+    [InlineData(ResizeMode.Pad)]
+    public async Task Export_TransparentImageCompositedOnTheMetadataBackground_AgreesWithPredictor(ResizeMode mode)
+    {
+        using var model = await TrainAsync(new MaximumEntropyHeadTrainer(), mode);
+        using var predictor = model.CreatePredictor(new PredictorOptions { OptimizedGraphDirectory = null });
+        using var scorer = new OnnxExportScorer(model.ExportOnnxBytes());
+        int background = int.Parse(scorer.Metadata["alpha_background"], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+        byte[] png = TestImages.Png(37, 23, (x, y) => new SkiaSharp.SKColor((byte)(x * 7), 40, (byte)(y * 11), (byte)(y < 8 ? 0 : x < 18 ? 128 : 255)));
+
+        var expected = predictor.Predict(png);
+        var (probabilities, label) = scorer.Score(png, background);
+        var (wrong, _) = scorer.Score(png, background ^ 0xFFFFFF);
+
+        // Predictor composites transparent pixels on the background in every resize mode (the crop and pad canvas keeps
+        // the drawn alpha), so the caller does the same; the opposite colour must show, or this test could not fail.
+        Assert.Equal(expected.Label, label);
+        double right = probabilities.Select((p, k) => Math.Abs(p - expected.Scores[k])).Max();
+        double off = wrong.Select((p, k) => Math.Abs(p - expected.Scores[k])).Max();
+        Assert.True(right < 2e-3, $"{mode}: [{string.Join(", ", probabilities)}] vs predictor [{string.Join(", ", expected.Scores)}]");
+        Assert.True(off > Math.Max(1e-3, 10 * right), $"{mode}: the wrong background gives [{string.Join(", ", wrong)}], as close to [{string.Join(", ", expected.Scores)}] as the right one ({right:G3})");
+    }
+
     [Fact]
     public async Task Export_TestTimeFlip_IsInsideTheGraph()
     {
@@ -73,6 +98,7 @@ public sealed class TransferModelExportTests(ITestOutputHelper output) : IDispos
         Assert.Equal("[" + string.Join(",", model.Classes.Select(c => $"\"{c}\"")) + "]", m["classes"]);
         Assert.Equal(model.Manifest.Preprocessing, m["preprocessing"]);
         Assert.Equal("Pad", m["resize_mode"]);
+        Assert.Equal("FFFFFF", m["alpha_background"]);
         Assert.Equal("Tiny", m["backbone"]);
         Assert.Equal(TinyBackbone.Default.Fingerprint, m["backbone_fingerprint"]);
         Assert.Equal(model.Manifest.Head, m["head"]);
