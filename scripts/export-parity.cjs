@@ -62,11 +62,11 @@ async function main() {
     }
     if (p.top.length !== classes.length) throw new Error(`${p.image}: predict listed ${p.top.length} of ${classes.length} classes; run it with --top ${classes.length}`);
     if (imageWorst > worst) { worst = imageWorst; worstImage = p.image; }
-    if (imageWorst > 0.05) over.push(`${p.image} (${imageWorst.toFixed(4)}, export ${label}, predict ${p.label})`);
+    if (imageWorst > 0.05) over.push(`${p.image} (${imageWorst.toExponential(2)}, export ${label}, predict ${p.label})`);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const share = agree / predictions.length;
-  console.log(`images ${predictions.length}, labels agree ${agree} (${(100 * share).toFixed(1)} %), largest probability difference ${worst.toFixed(4)} (${worstImage}), over 0.05: ${over.length}, ${(1000 * seconds / predictions.length).toFixed(1)} ms per image`);
+  console.log(`images ${predictions.length}, labels agree ${agree} (${(100 * share).toFixed(1)} %), largest probability difference ${worst.toExponential(2)} (${worstImage}), over 0.05: ${over.length}, ${(1000 * seconds / predictions.length).toFixed(1)} ms per image`);
   for (const line of over) console.log(`  over 0.05: ${line}`);
   process.exit(share >= 0.98 && over.length === 0 ? 0 : 1);
 }
