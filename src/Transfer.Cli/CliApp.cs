@@ -27,6 +27,7 @@ internal static class CliApp
         root.Subcommands.Add(SimilarCommand.Create(console));
         root.Subcommands.Add(AddClassCommand.Create(console));
         root.Subcommands.Add(AuditCommand.Create(console));
+        root.Subcommands.Add(ExportCommand.Create(console));
         return root;
     }
 

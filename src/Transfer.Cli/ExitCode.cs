@@ -39,6 +39,9 @@ internal enum ExitCode
     /// <summary>The folder is not a bottleneck cache, or the cache cannot be read.</summary>
     BadCache = 10,
 
+    /// <summary>The model cannot be exported to ONNX (its head has no ONNX form); the message names the head and the heads that export.</summary>
+    ExportUnsupported = 11,
+
     /// <summary>The run was cancelled (Ctrl+C).</summary>
     Cancelled = 130,
 }

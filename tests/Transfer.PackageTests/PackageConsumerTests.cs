@@ -201,7 +201,7 @@ public sealed class PackageConsumerTests(PackageFeed feed, ITestOutputHelper out
     }
 
     /// <summary>The packages only training needs; a scoring-only app restores none of them.</summary>
-    private static readonly string[] TrainingOnlyPackages = ["Microsoft.ML.LightGbm", "Microsoft.ML.FastTree", "Parquet.Net", "Microsoft.ML.DnnImageFeaturizer.ResNet18", "OnnxSharp"];
+    private static readonly string[] TrainingOnlyPackages = ["Microsoft.ML.LightGbm", "Microsoft.ML.OnnxConverter", "Microsoft.ML.FastTree", "Parquet.Net", "Microsoft.ML.DnnImageFeaturizer.ResNet18", "OnnxSharp"];
 
     private async Task<PipelinesApp> TrainWithThePipelinesPackageAsync()
     {

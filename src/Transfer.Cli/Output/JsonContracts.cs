@@ -145,3 +145,6 @@ internal sealed record FeaturizedViewJson(string View, string Fingerprint, int C
 
 /// <summary><c>transfer cache merge --json</c>.</summary>
 internal sealed record MergeJson(string Source, string Destination, int SegmentsRead, long VectorsAdded, long VectorsPresent, IReadOnlyList<string> DamagedSegments);
+
+/// <summary>What <c>transfer export</c> wrote: the ONNX file, its size, tensor names, and the model it holds.</summary>
+internal sealed record ExportJson(string Output, long Bytes, string Input, IReadOnlyList<string> Outputs, IReadOnlyList<string> Classes, string Backbone, string Head, string ResizeMode, string TestTimeAugmentation);

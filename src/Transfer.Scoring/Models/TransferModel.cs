@@ -113,6 +113,18 @@ public sealed partial class TransferModel : IDisposable
     }
 
     /// <summary>
+    /// Returns the backbone graph the model runs: planar A, R, G, B pixels (0–255) <c>Pixels</c> [N, 4, H, W] →
+    /// <c>Features</c> [N, D], with the model's normalisation, test-time augmentation and (fine-tuned) weights inside.
+    /// Built on first use for a model from a fully cached run. The ONNX export of Transfer.Core starts from it.
+    /// </summary>
+    /// <returns>The ONNX model's bytes (do not modify them).</returns>
+    public ReadOnlyMemory<byte> GetBackboneGraph()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _featurizerModel.Value;
+    }
+
+    /// <summary>
     /// Creates a thread-safe predictor that batches images through ONNX Runtime. By default it runs one blank image
     /// through the backbone and head first (<see cref="PredictorOptions.WarmUp"/>), so the first real prediction is fast.
     /// </summary>
