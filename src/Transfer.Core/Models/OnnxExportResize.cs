@@ -61,8 +61,11 @@ internal static class OnnxExportResize
         string destWidth = w.Truncate(w.Mul(inW, aspect));
         string destHeight = w.Truncate(w.Mul(inH, aspect));
 
-        string sampledRows = MitchellCubic(w, image, 2, inH, height, destY, destHeight, zero);
-        string sampled = MitchellCubic(w, sampledRows, 3, inW, width, destX, destWidth, zero);
+        // An image already at the input size is not drawn at all (ML.NET's ResizeImages and ImageBitmaps.Resize return it as
+        // it is): the cubic's weights become the identity's, 1 on the pixel itself.
+        string sameSize = w.Op("And", [w.Op("Equal", [inH, outH]), w.Op("Equal", [inW, outW])]);
+        string sampledRows = MitchellCubic(w, image, 2, inH, height, destY, destHeight, zero, sameSize);
+        string sampled = MitchellCubic(w, sampledRows, 3, inW, width, destX, destWidth, zero, sameSize);
         string rgb = w.Op("Floor", [w.Add(w.Clamp(sampled, zero, full), w.Float(0.5f))]);
 
         // Only pixels whose centre lies inside the destination rectangle are drawn; the rest stay as allocated (all 0).
@@ -86,9 +89,10 @@ internal static class OnnxExportResize
     /// <summary>
     /// Mitchell cubic along one axis: the destination rectangle [dest, dest + length) maps onto the source [0, in);
     /// output pixel centre i + ½ maps to u = (i + ½)·in/length − dest·in/length (Skia's inverted rectangle-to-rectangle
-    /// matrix), and the four source pixels around u − ½ (clamped to the image) are weighed by k(1 + t), k(t), k(1 − t), k(2 − t).
+    /// matrix), and the four source pixels around u − ½ (clamped to the image) are weighed by k(1 + t), k(t), k(1 − t), k(2 − t),
+    /// or by 0, 1, 0, 0 when <paramref name="identity"/> holds (the image is already the output size: u − ½ = i, t = 0).
     /// </summary>
-    private static string MitchellCubic(OnnxGraphWriter w, string x, long axis, string inSize, int outSize, string dest, string length, string zero)
+    private static string MitchellCubic(OnnxGraphWriter w, string x, long axis, string inSize, int outSize, string dest, string length, string zero, string identity)
     {
         string inverse = w.Div(w.Float(1f), w.Div(length, inSize));
         string translate = w.Mul(w.Op("Neg", [dest]), inverse);
@@ -110,7 +114,8 @@ internal static class OnnxExportResize
         {
             string index = w.ToInt64(w.Clamp(w.Add(b, w.Float(k - 1)), zero, last));
             string taps = w.Op("Gather", [x, index], ("axis", axis));
-            string weight = axis == 2 ? w.Op("Reshape", [weights[k], w.Ints(-1, 1)]) : weights[k];
+            string kept = w.Where(identity, k == 1 ? one : zero, weights[k]);
+            string weight = axis == 2 ? w.Op("Reshape", [kept, w.Ints(-1, 1)]) : kept;
             string term = w.Mul(taps, weight);
             sum = sum is null ? term : w.Add(sum, term);
         }

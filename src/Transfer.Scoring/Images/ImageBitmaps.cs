@@ -141,6 +141,12 @@ internal static class ImageBitmaps
     /// <summary>Resizes exactly as ML.NET's <c>MLImage.CloneWithResizing</c> does for the mode.</summary>
     public static SKBitmap? Resize(SKBitmap image, int width, int height, ResizeMode mode)
     {
+        // ML.NET's ResizeImages returns an image already at the size as it is (and SkiaSharp 3's cubic draw would blur it).
+        if (image.Width == width && image.Height == height)
+        {
+            return image.Copy();
+        }
+
         if (mode == ResizeMode.Stretch)
         {
 #pragma warning disable CS0618 // The overload ML.NET itself calls; kept for bit-exact parity.

@@ -47,6 +47,8 @@ public sealed class PreviousVersionModelTests
     {
         var expected = Expected(head);
         var ml = new MLContext();
+        // As any plain ML.NET app loading a LightGbm model must (else "Error during class instantiation", depending on what loaded first).
+        ml.ComponentCatalog.RegisterAssembly(typeof(Microsoft.ML.Trainers.LightGbm.LightGbmMulticlassTrainer).Assembly);
         var engine = ml.Model.CreatePredictionEngine<PathInput, Output>(ml.Model.Load(Path.Combine(Folder, head + ".zip"), out _));
         foreach (var row in expected.Predictions)
         {
