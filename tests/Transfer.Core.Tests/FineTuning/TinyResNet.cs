@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Onnx;
+using static Transfer.Core.Tests.OnnxNodes;
 using Transfer.Backbones;
 
 namespace Transfer.Core.Tests.FineTuning;
@@ -106,19 +107,4 @@ internal static class TinyResNet
 
     private static float[] Values(Random random, int n, double scale, double offset = 0) =>
         [.. Enumerable.Range(0, n).Select(_ => (float)((((random.NextDouble() * 2) - 1) * scale) + offset))];
-
-    private static NodeProto Node(string op, string name, string[] inputs, string[] outputs, params (string Name, long[] Values)[] attributes)
-    {
-        var n = new NodeProto { OpType = op, Name = name };
-        n.Input.AddRange(inputs);
-        n.Output.AddRange(outputs);
-        foreach (var (attribute, values) in attributes)
-        {
-            var proto = new AttributeProto { Name = attribute, Type = AttributeProto.Types.AttributeType.Ints };
-            proto.Ints.AddRange(values);
-            n.Attribute.Add(proto);
-        }
-
-        return n;
-    }
 }

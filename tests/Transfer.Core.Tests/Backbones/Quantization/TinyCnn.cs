@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
+using static Transfer.Core.Tests.OnnxNodes;
 using Transfer.Backbones;
 
 namespace Transfer.Core.Tests.Backbones.Quantization;
@@ -60,21 +61,6 @@ internal static class TinyCnn
     {
         var n = Node("BatchNormalization", name, [input, $"{name}_gamma", $"{name}_beta", $"{name}_mean", $"{name}_var"], [output]);
         n.Attribute.Add(new AttributeProto { Name = "epsilon", Type = AttributeProto.Types.AttributeType.Float, F = 1e-5f });
-        return n;
-    }
-
-    private static NodeProto Node(string op, string name, string[] inputs, string[] outputs, params (string Name, long[] Values)[] attributes)
-    {
-        var n = new NodeProto { OpType = op, Name = name };
-        n.Input.AddRange(inputs);
-        n.Output.AddRange(outputs);
-        foreach (var (a, v) in attributes)
-        {
-            var attribute = new AttributeProto { Name = a, Type = AttributeProto.Types.AttributeType.Ints };
-            attribute.Ints.AddRange(v);
-            n.Attribute.Add(attribute);
-        }
-
         return n;
     }
 }
