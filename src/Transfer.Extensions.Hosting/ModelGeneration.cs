@@ -7,6 +7,7 @@ internal sealed class ModelGeneration
 {
     private int _users;
     private int _retired;
+    private int _released;
 
     public ModelGeneration(TransferModel model, PredictorPool pool, ModelFileSignature signature, int number)
     {
@@ -57,8 +58,6 @@ internal sealed class ModelGeneration
             Release();
         }
     }
-
-    private int _released;
 
     private void Release()
     {
