@@ -15,14 +15,15 @@ internal static class CenteredCosine
     /// <summary>The mean feature vector of the rows.</summary>
     public static float[] Mean(FeatureMatrix features) => Search.VectorIndex.Mean(features);
 
-    /// <summary>Centres and normalises <paramref name="count"/> rows of <paramref name="values"/> into a new array.</summary>
-    public static float[] Normalize(ReadOnlySpan<float> values, int count, int dimension, ReadOnlySpan<float> mean)
+    /// <summary>Centres, optionally whitens, and normalises <paramref name="count"/> rows of <paramref name="values"/> into a new array.</summary>
+    public static float[] Normalize(ReadOnlySpan<float> values, int count, int dimension, ReadOnlySpan<float> mean, Whitening? whitening = null)
     {
         var result = new float[count * dimension];
         for (int i = 0; i < count; i++)
         {
             var row = result.AsSpan(i * dimension, dimension);
             TensorPrimitives.Subtract(values.Slice(i * dimension, dimension), mean, row);
+            whitening?.Apply(row);
             float norm = TensorPrimitives.Norm(row);
             TensorPrimitives.Divide(row, Math.Max(norm, Epsilon), row);
         }

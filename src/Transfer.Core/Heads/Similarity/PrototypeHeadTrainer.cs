@@ -6,7 +6,9 @@ namespace Transfer.Heads;
 
 /// <summary>
 /// The nearest-class-mean head for classes with a handful of images (SimpleShot: centred, L2-normalised features, one
-/// prototype per class): each class is the normalised mean of its training images in <c>CenteredCosine</c> space, and
+/// prototype per class), with the centred features first whitened by the training images' covariance shrunk toward a
+/// multiple of the identity (<see cref="PrototypeHeadOptions.Shrinkage"/>): each class is the normalised mean of its
+/// training images in that space, and
 /// an image's class probabilities are a softmax over its cosine similarity to each prototype times a temperature chosen
 /// by leave-one-out log-loss on the training images. Nothing is optimised, so it trains in milliseconds and cannot
 /// overfit a class of three images the way a fitted linear head can. Saved models score in plain ML.NET (the head runs
@@ -41,7 +43,14 @@ public sealed class PrototypeHeadTrainer : HeadTrainer
         CheckTrainingData(train, classes);
         int n = train.Count, dim = train.Dimension, c = classes.Count;
         var mean = CenteredCosine.Mean(train);
-        var z = CenteredCosine.Normalize(train.Values, n, dim, mean);
+        var centred = new float[n * dim];
+        for (int i = 0; i < n; i++)
+        {
+            TensorPrimitives.Subtract(train.Row(i), mean, centred.AsSpan(i * dim, dim));
+        }
+
+        var whitening = Whitening.Fit(centred, n, dim, Options.Shrinkage);
+        var z = CenteredCosine.Normalize(train.Values, n, dim, mean, whitening);
         var sums = new float[c * dim];
         var counts = new int[c];
         for (int i = 0; i < n; i++)
@@ -59,7 +68,7 @@ public sealed class PrototypeHeadTrainer : HeadTrainer
             CenteredCosine.ToUnitLength(prototypes.AsSpan(k * dim, dim));
         }
 
-        return new TrainedPrototypeHead(mean, prototypes, counts, temperature, classes);
+        return new TrainedPrototypeHead(mean, whitening, prototypes, counts, temperature, classes);
     }
 
     /// <summary>

@@ -8,8 +8,8 @@ using Transfer.Heads.Similarity;
 namespace Transfer.Heads;
 
 /// <summary>
-/// A trained nearest-class-mean head (<see cref="PrototypeHeadTrainer"/>): the training mean, one unit-length prototype
-/// per class, and the temperature. Immutable and safe to use from several threads.
+/// A trained nearest-class-mean head (<see cref="PrototypeHeadTrainer"/>): the training mean, the whitening (if any), one
+/// unit-length prototype per class, and the temperature. Immutable and safe to use from several threads.
 /// </summary>
 public sealed class TrainedPrototypeHead : TrainedHead
 {
@@ -17,14 +17,16 @@ public sealed class TrainedPrototypeHead : TrainedHead
     private const float AbsentLogit = -1e4f;
 
     private readonly float[] mean;
+    private readonly Whitening? whitening;
     private readonly float[] prototypes;
     private readonly int[] counts;
     private readonly Lazy<ITransformer> scoringTransformer;
 
-    internal TrainedPrototypeHead(float[] mean, float[] prototypes, int[] counts, float temperature, IReadOnlyList<string> classes)
+    internal TrainedPrototypeHead(float[] mean, Whitening? whitening, float[] prototypes, int[] counts, float temperature, IReadOnlyList<string> classes)
         : base(classes, mean.Length)
     {
         this.mean = mean;
+        this.whitening = whitening;
         this.prototypes = prototypes;
         this.counts = counts;
         Temperature = temperature;
@@ -40,6 +42,9 @@ public sealed class TrainedPrototypeHead : TrainedHead
     /// <summary>Gets the number of training images behind each class's prototype.</summary>
     public IReadOnlyList<int> ImagesPerClass => counts;
 
+    /// <summary>Gets the number of directions the centred features are whitened along (0: not whitened, as models saved before whitening).</summary>
+    public int WhiteningRank => whitening?.Rank ?? 0;
+
     /// <summary>Gets the training mean the features are centred on.</summary>
     internal ReadOnlySpan<float> Mean => mean;
 
@@ -53,7 +58,7 @@ public sealed class TrainedPrototypeHead : TrainedHead
     public override void PredictProbabilities(ReadOnlySpan<float> features, int count, Span<float> probabilities)
     {
         int dim = FeatureLength, c = Classes.Count;
-        var z = CenteredCosine.Normalize(features, count, dim, mean);
+        var z = CenteredCosine.Normalize(features, count, dim, mean, whitening);
         for (int i = 0; i < count; i++)
         {
             var row = probabilities.Slice(i * c, c);
@@ -70,12 +75,13 @@ public sealed class TrainedPrototypeHead : TrainedHead
 
     /// <summary>
     /// This head with one more class: the new class's prototype is the normalised mean of its images in this head's
-    /// space (centred on the original training mean, which stays), so the old prototypes and the temperature are kept.
+    /// space (centred on the original training mean and whitened as before, both kept), so the old prototypes and the
+    /// temperature are kept.
     /// </summary>
     internal TrainedPrototypeHead WithClass(string label, FeatureMatrix images)
     {
         int dim = FeatureLength, c = Classes.Count;
-        var z = CenteredCosine.Normalize(images.Values, images.Count, dim, mean);
+        var z = CenteredCosine.Normalize(images.Values, images.Count, dim, mean, whitening);
         var prototype = new float[dim];
         for (int i = 0; i < images.Count; i++)
         {
@@ -83,7 +89,7 @@ public sealed class TrainedPrototypeHead : TrainedHead
         }
 
         CenteredCosine.ToUnitLength(prototype);
-        return new TrainedPrototypeHead(mean, [.. prototypes, .. prototype], [.. counts, images.Count], Temperature, [.. Classes, label]);
+        return new TrainedPrototypeHead(mean, whitening, [.. prototypes, .. prototype], [.. counts, images.Count], Temperature, [.. Classes, label]);
     }
 
     /// <summary>Reads a prototype head back from its scoring graph (a saved model's head), or <see langword="null"/> when the graph is another head's.</summary>
@@ -100,11 +106,20 @@ public sealed class TrainedPrototypeHead : TrainedHead
             return null;
         }
 
+        // A graph saved before whitening has none of its initializers: it scores, and extends, as it always did.
+        var basis = SimilarityGraph.Floats(g, "prototype_whitening_basis");
+        var scales = SimilarityGraph.Floats(g, "prototype_whitening_scales");
+        var whitening = basis is null || scales is null ? null : Whitening.From(basis, scales, centre.Length);
+        if ((basis is not null || scales is not null) && whitening is null)
+        {
+            return null;
+        }
+
         // The graph does not keep the image counts: a class that had images counts one.
-        return new TrainedPrototypeHead(centre, vectors, [.. bias.Select(b => b == 0f ? 1 : 0)], alpha.Value, classes);
+        return new TrainedPrototypeHead(centre, whitening, vectors, [.. bias.Select(b => b == 0f ? 1 : 0)], alpha.Value, classes);
     }
 
-    /// <summary>The scoring graph: centre, normalise, scaled cosine to each prototype, log-softmax.</summary>
+    /// <summary>The scoring graph: centre, whiten (when trained so), normalise, scaled cosine to each prototype, log-softmax.</summary>
     internal ModelProto BuildScoringGraph()
     {
         int dim = FeatureLength, c = Classes.Count;
@@ -121,9 +136,22 @@ public sealed class TrainedPrototypeHead : TrainedHead
         g.Initializer.Add(BackboneGraph.Floats("prototype_bias", [c], bias));
         g.Initializer.Add(BackboneGraph.Scalar("prototype_epsilon", CenteredCosine.Epsilon));
         g.Node.Add(BackboneGraph.Node("Sub", [OnnxHead.FeaturesInput, "prototype_mean"], ["prototype_centred"]));
-        g.Node.Add(OnnxHead.WithInts(BackboneGraph.Node("ReduceL2", ["prototype_centred"], ["prototype_norm"], ("keepdims", 1)), "axes", 1));
+        string centred = "prototype_centred";
+        if (whitening is not null)
+        {
+            // x + ((x·Vᵀ) ⊙ scales)·V, the same arithmetic as Whitening.Apply.
+            g.Initializer.Add(BackboneGraph.Floats("prototype_whitening_basis", [whitening.Rank, dim], whitening.Basis));
+            g.Initializer.Add(BackboneGraph.Floats("prototype_whitening_scales", [whitening.Rank], whitening.Scales));
+            g.Node.Add(BackboneGraph.Node("Gemm", [centred, "prototype_whitening_basis"], ["prototype_projections"], ("transB", 1)));
+            g.Node.Add(BackboneGraph.Node("Mul", ["prototype_projections", "prototype_whitening_scales"], ["prototype_projections_scaled"]));
+            g.Node.Add(BackboneGraph.Node("MatMul", ["prototype_projections_scaled", "prototype_whitening_basis"], ["prototype_correction"]));
+            g.Node.Add(BackboneGraph.Node("Add", [centred, "prototype_correction"], ["prototype_whitened"]));
+            centred = "prototype_whitened";
+        }
+
+        g.Node.Add(OnnxHead.WithInts(BackboneGraph.Node("ReduceL2", [centred], ["prototype_norm"], ("keepdims", 1)), "axes", 1));
         g.Node.Add(BackboneGraph.Node("Max", ["prototype_norm", "prototype_epsilon"], ["prototype_norm_safe"]));
-        g.Node.Add(BackboneGraph.Node("Div", ["prototype_centred", "prototype_norm_safe"], ["prototype_unit"]));
+        g.Node.Add(BackboneGraph.Node("Div", [centred, "prototype_norm_safe"], ["prototype_unit"]));
         g.Node.Add(OnnxHead.WithFloat(BackboneGraph.Node("Gemm", ["prototype_unit", "prototype_vectors", "prototype_bias"], ["prototype_logits"], ("transB", 1)), "alpha", Temperature));
         g.Node.Add(BackboneGraph.Node("LogSoftmax", ["prototype_logits"], [OnnxHead.LogProbabilitiesOutput], ("axis", 1)));
         return model;
