@@ -77,11 +77,14 @@ internal sealed class Whitening
 
         var (values, vectors) = SymmetricEigen.Jacobi(gram);
         double floor = shrinkage * trace / dimension;
+
+        // The Gram matrix is summed in single precision: eigenvalues within rounding of zero are directions the rows do not span.
+        double noise = 1e-5 * values.Max();
         var basis = new List<float>();
         var scales = new List<float>();
         for (int k = 0; k < n; k++)
         {
-            if (values[k] <= 1e-9 * trace)
+            if (values[k] <= noise)
             {
                 continue;
             }
