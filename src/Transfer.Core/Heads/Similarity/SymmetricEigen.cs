@@ -1,84 +1,254 @@
 namespace Transfer.Heads.Similarity;
 
-/// <summary>Eigen-decomposition of a small symmetric matrix (cyclic Jacobi rotations; exact to rounding for the few hundred rows it is used on).</summary>
+/// <summary>
+/// Eigen-decomposition of a symmetric matrix: Householder reduction to tridiagonal form, then the implicit QL algorithm
+/// (the symmetric path of JAMA's <c>EigenvalueDecomposition</c>, after EISPACK's tred2 and tql2). O(n³) with a small
+/// constant: a 256 × 256 Gram matrix takes tens of milliseconds.
+/// </summary>
 internal static class SymmetricEigen
 {
     /// <summary>The eigenvalues (unsorted) and the eigenvectors as the columns of the second array.</summary>
-    public static (double[] Values, double[,] Vectors) Jacobi(double[,] matrix)
+    public static (double[] Values, double[,] Vectors) Decompose(double[,] matrix)
     {
         int n = matrix.GetLength(0);
-        var a = (double[,])matrix.Clone();
-        var v = new double[n, n];
-        double scale = 0;
+        var v = new double[n][];
         for (int i = 0; i < n; i++)
         {
-            v[i, i] = 1;
-            scale += a[i, i] * a[i, i];
+            v[i] = new double[n];
+            for (int j = 0; j < n; j++)
+            {
+                v[i][j] = matrix[i, j];
+            }
         }
 
-        for (int sweep = 0; sweep < 60; sweep++)
+        var d = new double[n];
+        var e = new double[n];
+        if (n > 0)
         {
-            double off = 0;
-            for (int p = 0; p < n; p++)
+            Tridiagonalize(v, d, e, n);
+            Diagonalize(v, d, e, n);
+        }
+
+        var vectors = new double[n, n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
             {
-                for (int q = p + 1; q < n; q++)
+                vectors[i, j] = v[i][j];
+            }
+        }
+
+        return (d, vectors);
+    }
+
+    private static void Tridiagonalize(double[][] v, double[] d, double[] e, int n)
+    {
+        for (int j = 0; j < n; j++)
+        {
+            d[j] = v[n - 1][j];
+        }
+
+        for (int i = n - 1; i > 0; i--)
+        {
+            double scale = 0, h = 0;
+            for (int k = 0; k < i; k++)
+            {
+                scale += Math.Abs(d[k]);
+            }
+
+            if (scale == 0)
+            {
+                e[i] = d[i - 1];
+                for (int j = 0; j < i; j++)
                 {
-                    off += a[p, q] * a[p, q];
+                    d[j] = v[i - 1][j];
+                    v[i][j] = 0;
+                    v[j][i] = 0;
                 }
             }
-
-            if (off <= 1e-24 * scale)
+            else
             {
-                break;
-            }
-
-            for (int p = 0; p < n; p++)
-            {
-                for (int q = p + 1; q < n; q++)
+                for (int k = 0; k < i; k++)
                 {
-                    if (a[p, q] == 0)
+                    d[k] /= scale;
+                    h += d[k] * d[k];
+                }
+
+                double f = d[i - 1];
+                double g = Math.Sqrt(h);
+                if (f > 0)
+                {
+                    g = -g;
+                }
+
+                e[i] = scale * g;
+                h -= f * g;
+                d[i - 1] = f - g;
+                Array.Clear(e, 0, i);
+                for (int j = 0; j < i; j++)
+                {
+                    f = d[j];
+                    v[j][i] = f;
+                    g = e[j] + (v[j][j] * f);
+                    for (int k = j + 1; k <= i - 1; k++)
                     {
-                        continue;
+                        g += v[k][j] * d[k];
+                        e[k] += v[k][j] * f;
                     }
 
-                    double theta = (a[q, q] - a[p, p]) / (2 * a[p, q]);
-                    double t = (theta >= 0 ? 1 : -1) / (Math.Abs(theta) + Math.Sqrt((theta * theta) + 1));
-                    double c = 1 / Math.Sqrt((t * t) + 1), s = t * c;
-                    Rotate(a, v, n, p, q, c, s);
+                    e[j] = g;
                 }
+
+                f = 0;
+                for (int j = 0; j < i; j++)
+                {
+                    e[j] /= h;
+                    f += e[j] * d[j];
+                }
+
+                double hh = f / (h + h);
+                for (int j = 0; j < i; j++)
+                {
+                    e[j] -= hh * d[j];
+                }
+
+                for (int j = 0; j < i; j++)
+                {
+                    f = d[j];
+                    g = e[j];
+                    for (int k = j; k <= i - 1; k++)
+                    {
+                        v[k][j] -= (f * e[k]) + (g * d[k]);
+                    }
+
+                    d[j] = v[i - 1][j];
+                    v[i][j] = 0;
+                }
+            }
+
+            d[i] = h;
+        }
+
+        // Accumulate the transformations.
+        for (int i = 0; i < n - 1; i++)
+        {
+            v[n - 1][i] = v[i][i];
+            v[i][i] = 1;
+            double h = d[i + 1];
+            if (h != 0)
+            {
+                for (int k = 0; k <= i; k++)
+                {
+                    d[k] = v[k][i + 1] / h;
+                }
+
+                for (int j = 0; j <= i; j++)
+                {
+                    double g = 0;
+                    for (int k = 0; k <= i; k++)
+                    {
+                        g += v[k][i + 1] * v[k][j];
+                    }
+
+                    for (int k = 0; k <= i; k++)
+                    {
+                        v[k][j] -= g * d[k];
+                    }
+                }
+            }
+
+            for (int k = 0; k <= i; k++)
+            {
+                v[k][i + 1] = 0;
             }
         }
 
-        var values = new double[n];
-        for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
         {
-            values[i] = a[i, i];
+            d[j] = v[n - 1][j];
+            v[n - 1][j] = 0;
         }
 
-        return (values, v);
+        v[n - 1][n - 1] = 1;
+        e[0] = 0;
     }
 
-    private static void Rotate(double[,] a, double[,] v, int n, int p, int q, double c, double s)
+    private static void Diagonalize(double[][] v, double[] d, double[] e, int n)
     {
-        for (int k = 0; k < n; k++)
+        for (int i = 1; i < n; i++)
         {
-            double kp = a[k, p], kq = a[k, q];
-            a[k, p] = (c * kp) - (s * kq);
-            a[k, q] = (s * kp) + (c * kq);
+            e[i - 1] = e[i];
         }
 
-        for (int k = 0; k < n; k++)
+        e[n - 1] = 0;
+        double f = 0, tst1 = 0;
+        double eps = Math.Pow(2, -52);
+        for (int l = 0; l < n; l++)
         {
-            double pk = a[p, k], qk = a[q, k];
-            a[p, k] = (c * pk) - (s * qk);
-            a[q, k] = (s * pk) + (c * qk);
-        }
+            tst1 = Math.Max(tst1, Math.Abs(d[l]) + Math.Abs(e[l]));
+            int m = l;
+            while (m < n && Math.Abs(e[m]) > eps * tst1)
+            {
+                m++;
+            }
 
-        for (int k = 0; k < n; k++)
-        {
-            double kp = v[k, p], kq = v[k, q];
-            v[k, p] = (c * kp) - (s * kq);
-            v[k, q] = (s * kp) + (c * kq);
+            if (m > l)
+            {
+                for (int iteration = 0; iteration < 100 && Math.Abs(e[l]) > eps * tst1; iteration++)
+                {
+                    double g = d[l];
+                    double p = (d[l + 1] - g) / (2 * e[l]);
+                    double r = Hypot(p, 1);
+                    if (p < 0)
+                    {
+                        r = -r;
+                    }
+
+                    d[l] = e[l] / (p + r);
+                    d[l + 1] = e[l] * (p + r);
+                    double dl1 = d[l + 1];
+                    double h = g - d[l];
+                    for (int i = l + 2; i < n; i++)
+                    {
+                        d[i] -= h;
+                    }
+
+                    f += h;
+                    p = d[m];
+                    double c = 1, c2 = 1, c3 = 1, s = 0, s2 = 0;
+                    double el1 = e[l + 1];
+                    for (int i = m - 1; i >= l; i--)
+                    {
+                        c3 = c2;
+                        c2 = c;
+                        s2 = s;
+                        g = c * e[i];
+                        h = c * p;
+                        r = Hypot(p, e[i]);
+                        e[i + 1] = s * r;
+                        s = e[i] / r;
+                        c = p / r;
+                        p = (c * d[i]) - (s * g);
+                        d[i + 1] = h + (s * ((c * g) + (s * d[i])));
+                        for (int k = 0; k < n; k++)
+                        {
+                            var row = v[k];
+                            h = row[i + 1];
+                            row[i + 1] = (s * row[i]) + (c * h);
+                            row[i] = (c * row[i]) - (s * h);
+                        }
+                    }
+
+                    p = -s * s2 * c3 * el1 * e[l] / dl1;
+                    e[l] = s * p;
+                    d[l] = c * p;
+                }
+            }
+
+            d[l] += f;
+            e[l] = 0;
         }
     }
+
+    private static double Hypot(double a, double b) => Math.Sqrt((a * a) + (b * b));
 }

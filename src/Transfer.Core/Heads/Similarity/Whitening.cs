@@ -75,7 +75,7 @@ internal sealed class Whitening
             return null;
         }
 
-        var (values, vectors) = SymmetricEigen.Jacobi(gram);
+        var (values, vectors) = SymmetricEigen.Decompose(gram);
         double floor = shrinkage * trace / dimension;
 
         // The Gram matrix is summed in single precision: eigenvalues within rounding of zero are directions the rows do not span.

@@ -90,21 +90,38 @@ public sealed class WhiteningTests
         Assert.Null(Whitening.Fit(centred, 1, d, 0.3f));
     }
 
-    [Fact]
-    public void Jacobi_RandomSymmetricMatrix_EigenpairsReconstructIt()
+    [Theory]
+    [InlineData(12, 12)]
+    [InlineData(40, 5)]
+    public void Decompose_SymmetricMatrix_EigenpairsReconstructIt(int n, int rank)
     {
-        const int n = 12;
+        // A Gram matrix of `rank` random vectors (rank-deficient when rank < n, as a few images' Gram matrix in their space), shifted to have negative eigenvalues too.
         var random = new Random(7);
+        var x = new double[n, rank];
+        for (int i = 0; i < n; i++)
+        {
+            for (int k = 0; k < rank; k++)
+            {
+                x[i, k] = random.NextDouble() - 0.5;
+            }
+        }
+
         var a = new double[n, n];
         for (int i = 0; i < n; i++)
         {
             for (int j = 0; j <= i; j++)
             {
-                a[i, j] = a[j, i] = random.NextDouble() - 0.5;
+                double dot = 0;
+                for (int k = 0; k < rank; k++)
+                {
+                    dot += x[i, k] * x[j, k];
+                }
+
+                a[i, j] = a[j, i] = dot - (i == j ? 0.1 : 0);
             }
         }
 
-        var (values, vectors) = SymmetricEigen.Jacobi(a);
+        var (values, vectors) = SymmetricEigen.Decompose(a);
         for (int i = 0; i < n; i++)
         {
             for (int j = 0; j < n; j++)
