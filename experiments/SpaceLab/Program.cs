@@ -1,7 +1,7 @@
 if (args.Length > 0 && args[0] == "probe") { await Probe.Run("/work/wt-space-data/cache"); return; }
 var (train, test) = Data.Load("/work/wt-space-data/cache", "/work/shared/data/flowers");
 Console.WriteLine($"train {train.Labels.Length} test {test.Labels.Length}");
-if (args.Length > 0 && args[0] == "unknown") Unknown.Run(train, test);
+if (args.Length > 0 && args[0] == "unknown") Unknown.Run(train, test, args.Length > 1 && args[1] == "l2");
 if (args.Length > 0 && args[0] == "few") Few.Run(train, test, args.Length > 2 ? args[2].Split(',').Select(int.Parse).ToArray() : [5, 2], args.Length > 1 ? int.Parse(args[1]) : 10);
 if (args.Length > 0 && args[0] == "time")
 {

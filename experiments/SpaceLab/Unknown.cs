@@ -150,7 +150,7 @@ static class Unknown
     }
 
     // Ranks within the known images' out-of-fold scores (fraction of them at or below), averaged.
-    public static void Run(Data.Set train, Data.Set test)
+    public static void Run(Data.Set train, Data.Set test, bool l2Only = false)
     {
         var scorers = new List<(string Name, Scorer S)>
         {
@@ -163,6 +163,11 @@ static class Unknown
             ("residual norm outside PCA-64", (tr, y, te, m) => Residual(tr, te, 64, false)),
             ("auto head max prob", (tr, y, te, m) => { var h = new AutoHeadTrainer().Train(M(tr, y), null, Classes4); var p = Probs4(h, te); return Enumerable.Range(0, te.Length).Select(i => (double)p.AsSpan(i * 4, 4).ToArray().Max()).ToArray(); }),
         };
+        if (l2Only)
+        {
+            scorers = [.. new[] { 100f, 1f, 0.01f, 0.001f }.Select(l2 => ($"maximum entropy L2={l2} (L1=0) max prob", (Scorer)((tr, y, te, m) => { var h = new MaximumEntropyHeadTrainer(new MaximumEntropyHeadOptions { L2Regularization = l2, L1Regularization = 0 }).Train(M(tr, y), null, Classes4); var p = Probs4(h, te); return Enumerable.Range(0, te.Length).Select(i => (double)p.AsSpan(i * 4, 4).ToArray().Max()).ToArray(); }))), scorers[^1]];
+        }
+
         var names = Data.Classes;
         var table = new Dictionary<string, List<string>>();
         var cache = new Dictionary<(string, int), (double[] Oof, double[] Test)>();
@@ -231,7 +236,7 @@ static class Unknown
                 cache[(name, held)] = (oof, tst);
                 Report(name, oof, tst);
             }
-            foreach (var (a1, b1) in new[] { ("whitened proto max prob (s=0.3, T calibrated)", "power 0.5 then nearest image cosine (plain)"), ("whitened proto max prob (s=0.3, T calibrated)", "residual norm outside PCA-64"), ("auto head max prob", "power 0.5 then nearest image cosine (plain)") })
+            foreach (var (a1, b1) in l2Only ? [] : new[] { ("whitened proto max prob (s=0.3, T calibrated)", "power 0.5 then nearest image cosine (plain)"), ("whitened proto max prob (s=0.3, T calibrated)", "residual norm outside PCA-64"), ("auto head max prob", "power 0.5 then nearest image cosine (plain)") })
             {
                 var (oa, ta) = ranks[a1]; var (ob, tb) = ranks[b1];
                 Report($"ranks: {a1[..16]} + {b1[..16]}", Rank(oa, oa).Zip(Rank(ob, ob), (p, q) => p + q).ToArray(), Rank(oa, ta).Zip(Rank(ob, tb), (p, q) => p + q).ToArray());
