@@ -19,3 +19,17 @@ if (args.Length > 0 && args[0] == "time")
         Console.WriteLine($"n={n} shrinkage={s}: {sw.ElapsedMilliseconds} ms wall, {(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms CPU");
     }
 }
+if (args.Length > 0 && args[0] == "makedraws")
+{
+    // The same draws as `few`, as folders for the CLI: makedraws <k> <draws> <out>
+    int k = int.Parse(args[1]), draws = int.Parse(args[2]);
+    for (int seed = 1; seed <= draws; seed++)
+    {
+        foreach (int i in Few.Draw(train, k, seed))
+        {
+            var dir = Path.Combine(args[3], $"k{k}-s{seed}", Data.Classes[train.Labels[i]]);
+            Directory.CreateDirectory(dir);
+            File.Copy(train.Paths[i], Path.Combine(dir, Path.GetFileName(train.Paths[i])), true);
+        }
+    }
+}
