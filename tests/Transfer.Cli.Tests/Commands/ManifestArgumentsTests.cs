@@ -32,16 +32,28 @@ public sealed class ManifestArgumentsTests(CliData data)
     [Fact]
     public async Task Evaluate_ManifestWithDefaultColumns_ScoresTheListedImages()
     {
-        string folder = data.NewFolder("manifest-eval");
-        string csv = Path.Combine(folder, "test.csv");
-        var rows = CliData.Classes.SelectMany(c => Directory.GetFiles(Path.Combine(data.Test, c)).Order(StringComparer.Ordinal).Select(f => $"\"{f}\",{c}"));
-        File.WriteAllLines(csv, ["ImagePath,Label", .. rows]);
+        string csv = WriteTestManifest(data.NewFolder("manifest-eval"));
 
         var fromManifest = await CliRunner.RunAsync("evaluate", data.Model, "--manifest", csv, "--json");
         var fromFolder = await CliRunner.RunAsync("evaluate", data.Model, data.Test, "--json");
 
         Assert.True(fromManifest.ExitCode == 0, fromManifest.ToString());
         Assert.Equal(fromFolder.Out, fromManifest.Out);
+    }
+
+    [Fact]
+    public async Task Train_TestManifest_EvaluatesOnTheListedImages()
+    {
+        string folder = data.NewFolder("manifest-test");
+        string csv = WriteTestManifest(folder);
+
+        var run = await CliRunner.RunAsync("train", data.Train, "--test", csv, "--out", Path.Combine(folder, "m.zip"), "--cache", data.Cache, "--head", "lbfgs", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = JsonDocument.Parse(run.Out);
+        Assert.Equal(9, json.RootElement.GetProperty("testImages").GetInt32());
+        Assert.Equal("test", json.RootElement.GetProperty("estimate").GetProperty("method").GetString());
+        Assert.Equal(27, json.RootElement.GetProperty("cacheHits").GetInt32());
     }
 
     [Theory]
@@ -126,6 +138,15 @@ public sealed class ManifestArgumentsTests(CliData data)
 
         string csv = Path.Combine(folder, "labels.csv");
         File.WriteAllText(csv, string.Join("\n", lines) + "\n");
+        return csv;
+    }
+
+    /// <summary>Writes <c>test.csv</c>: the test images by quoted absolute path, default column names, in the folder's order.</summary>
+    private string WriteTestManifest(string folder)
+    {
+        string csv = Path.Combine(folder, "test.csv");
+        var rows = CliData.Classes.SelectMany(c => Directory.GetFiles(Path.Combine(data.Test, c)).Order(StringComparer.Ordinal).Select(f => $"\"{f}\",{c}"));
+        File.WriteAllLines(csv, ["ImagePath,Label", .. rows]);
         return csv;
     }
 }
