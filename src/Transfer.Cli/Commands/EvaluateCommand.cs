@@ -58,7 +58,7 @@ internal static class EvaluateCommand
     {
         var provider = DeviceArgument.Resolve(console, device).Requested;
         using var model = CliInputs.LoadModel(modelPath);
-        var images = ManifestArguments.LoadFolderOrManifest(folder, manifest, skipMissing: false, "Image").Images;
+        var images = ManifestArguments.LoadFolderOrManifest(folder, manifest, skipMissing: null, "Image").Images;
         var unknown = images.Classes.Where(c => !model.Classes.Contains(c, StringComparer.Ordinal)).ToList();
         if (unknown.Count > 0)
         {

@@ -38,31 +38,38 @@ internal sealed class ManifestArguments
 
     public Settings Read(ParseResult parse) => new(parse.GetValue(Manifest), parse.GetValue(PathColumn), parse.GetValue(LabelColumn));
 
-    /// <summary>The images of a folder argument or of <c>--manifest</c>: exactly one of them (else exit 2).</summary>
-    public static Loaded LoadFolderOrManifest(string? folder, Settings manifest, bool skipMissing, string what)
+    /// <summary>
+    /// The images of a folder argument or of <c>--manifest</c>: exactly one of them (else exit 2). <paramref name="skipMissing"/>
+    /// is <see langword="null"/> for a command without <c>--skip-bad-images</c>; <paramref name="columnsUsedElsewhere"/>
+    /// when another CSV (train's <c>--test</c>) takes <c>--path-col</c> and <c>--label-col</c>.
+    /// </summary>
+    public static Loaded LoadFolderOrManifest(string? folder, Settings manifest, bool? skipMissing, string what, bool columnsUsedElsewhere = false)
     {
         if (manifest.Path is null)
         {
-            if (manifest.PathColumn is not null || manifest.LabelColumn is not null)
+            if (!columnsUsedElsewhere && (manifest.PathColumn is not null || manifest.LabelColumn is not null))
             {
                 throw new CliException(ExitCode.Usage, "--path-col and --label-col choose the columns of --manifest; pass --manifest <labels.csv>, or leave them out with a folder.");
             }
 
             return folder is null
-                ? throw new CliException(ExitCode.Usage, $"Pass the {what} folder (one sub-folder per class) or --manifest <labels.csv>.")
+                ? throw new CliException(ExitCode.Usage, $"Pass the {what.ToLowerInvariant()} folder (one sub-folder per class) or --manifest <labels.csv>.")
                 : new Loaded(CliInputs.LoadImages(folder, $"{what} folder"), [], null);
         }
 
         if (folder is not null)
         {
-            throw new CliException(ExitCode.Usage, $"Pass the {what} folder \"{folder}\" or --manifest \"{manifest.Path}\", not both.");
+            throw new CliException(ExitCode.Usage, $"Pass the {what.ToLowerInvariant()} folder \"{folder}\" or --manifest \"{manifest.Path}\", not both.");
         }
 
         return Load(manifest.Path, manifest.PathColumn, manifest.LabelColumn, skipMissing);
     }
 
-    /// <summary>Reads a manifest. Missing files fail (exit 4) unless <paramref name="skipMissing"/>, which lists them instead.</summary>
-    public static Loaded Load(string csv, string? pathColumn, string? labelColumn, bool skipMissing)
+    /// <summary>
+    /// Reads a manifest. Missing files fail (exit 4) unless <paramref name="skipMissing"/>, which lists them instead
+    /// (<see langword="null"/>: the command has no <c>--skip-bad-images</c> to suggest).
+    /// </summary>
+    public static Loaded Load(string csv, string? pathColumn, string? labelColumn, bool? skipMissing)
     {
         string full = CliInputs.RequireFile(csv, "Manifest (--manifest)");
         string folder = Path.GetDirectoryName(full)!;
@@ -110,9 +117,10 @@ internal sealed class ManifestArguments
             string resolved = Path.GetFullPath(Path.Combine(folder, path));
             if (!File.Exists(resolved))
             {
-                if (!skipMissing)
+                if (skipMissing != true)
                 {
-                    throw Bad($"Manifest \"{csv}\" line {line}: image \"{path}\" does not exist (looked for \"{resolved}\"; relative paths are relative to the manifest's folder). Fix the row, or pass --skip-bad-images to leave missing files out.");
+                    string orSkip = skipMissing is null ? "." : ", or pass --skip-bad-images to leave missing files out.";
+                    throw Bad($"Manifest \"{csv}\" line {line}: image \"{path}\" does not exist (looked for \"{resolved}\"; relative paths are relative to the manifest's folder). Fix the row{orSkip}");
                 }
 
                 skipped.Add(new SkippedJson(resolved, $"missing (manifest line {line})"));

@@ -90,10 +90,11 @@ internal static partial class TrainCommand
 
         var configureNeural = NeuralHeadArguments.Validate(s.Neural, s.Head);
         var (provider, activeDevice) = DeviceArgument.Resolve(console, s.Device);
-        var loaded = ManifestArguments.LoadFolderOrManifest(s.Folder, s.Manifest, s.SkipBadImages, "Image");
+        bool testIsCsv = s.Test is not null && File.Exists(s.Test) && s.Test.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
+        var loaded = ManifestArguments.LoadFolderOrManifest(s.Folder, s.Manifest, s.SkipBadImages, "Image", columnsUsedElsewhere: testIsCsv);
         var images = loaded.Images;
         var testLoaded = s.Test is null ? null
-            : File.Exists(s.Test) && s.Test.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? ManifestArguments.Load(s.Test, s.Manifest.PathColumn, s.Manifest.LabelColumn, s.SkipBadImages)
+            : testIsCsv ? ManifestArguments.Load(s.Test, s.Manifest.PathColumn, s.Manifest.LabelColumn, s.SkipBadImages)
             : new ManifestArguments.Loaded(CliInputs.LoadImages(s.Test, "Test folder (--test)"), [], null);
         var testImages = testLoaded?.Images;
         var headTrainer = CliInputs.CreateHead(s.Head, s.Epochs, s.Seed, configureNeural);

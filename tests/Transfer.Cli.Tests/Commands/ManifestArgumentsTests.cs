@@ -76,6 +76,18 @@ public sealed class ManifestArgumentsTests(CliData data)
     }
 
     [Fact]
+    public async Task Evaluate_ManifestWithAMissingImage_ExitsNoImagesWithoutOfferingASkip()
+    {
+        string csv = Path.Combine(data.NewFolder("manifest-eval-missing"), "test.csv");
+        File.WriteAllText(csv, "ImagePath,Label\nBag/gone.png,Bag\n");
+
+        var run = await CliRunner.RunAsync("evaluate", data.Model, "--manifest", csv);
+
+        TrainCommandTests.AssertError(run, ExitCode.NoImages, "line 2: image \"Bag/gone.png\" does not exist");
+        Assert.EndsWith("Fix the row.", run.Error.Trim(), StringComparison.Ordinal); // evaluate has no --skip-bad-images
+    }
+
+    [Fact]
     public async Task Train_FolderAndManifest_ExitsUsage()
     {
         var run = await CliRunner.RunAsync("train", data.Train, "--manifest", "labels.csv", "--out", Path.Combine(data.Root, "x.zip"));
@@ -88,7 +100,7 @@ public sealed class ManifestArgumentsTests(CliData data)
     {
         var run = await CliRunner.RunAsync("train", "--out", Path.Combine(data.Root, "x.zip"));
 
-        TrainCommandTests.AssertError(run, ExitCode.Usage, "Pass the Image folder (one sub-folder per class) or --manifest <labels.csv>.");
+        TrainCommandTests.AssertError(run, ExitCode.Usage, "Pass the image folder (one sub-folder per class) or --manifest <labels.csv>.");
     }
 
     [Fact]
