@@ -188,7 +188,7 @@ internal static partial class TrainCommand
         }
 
         int testCount = result.TestFeatures?.Images.Count ?? 0;
-        var skippedRows = loaded.Skipped.Concat(testLoaded?.Skipped ?? []).ToList();
+        var skippedRows = (testLoaded?.Skipped ?? []).ToList(); // the training set's own skipped rows are in result.Skipped
         string snippet = LoadSnippet.For(outPath, result.Model.Manifest.Head.Contains("lightgbm", StringComparison.OrdinalIgnoreCase));
         if (s.Json)
         {

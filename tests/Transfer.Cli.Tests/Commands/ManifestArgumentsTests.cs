@@ -59,9 +59,9 @@ public sealed class ManifestArgumentsTests(CliData data)
     [Theory]
     [InlineData("ImagePath,Label\nBag/a.png,\n", "line 2: the Label column is empty.")]
     [InlineData("ImagePath,Label\nBag/none.png,Bag\n", "line 2: image \"Bag/none.png\" does not exist")]
-    [InlineData("Image,Class\nBag/a.png,Bag\n", "has no column \"ImagePath\" (nor \"path\") in its header row (\"Image\", \"Class\"). Pass --path-col <column>")]
+    [InlineData("Image,Class\nBag/a.png,Bag\n", "has no column \"ImagePath\" (nor \"path\") in its header row (\"Image\", \"Class\"). Name the column (ManifestLayout.PathColumn; transfer: --path-col <column>)")]
     [InlineData("ImagePath,Label\nBag/a.png\n", "line 2: 1 field(s), but the header has 2")]
-    [InlineData("ImagePath,Label\n\"Bag/a.png,Bag\n", "line 2: a quoted field is not closed.")]
+    [InlineData("ImagePath,Label\n\"Bag/a.png,Bag\n", "line 2: a quoted field is never closed.")]
     [InlineData("", "is empty.")]
     public async Task Train_BadManifest_ExitsNoImagesNamingTheRow(string content, string expected)
     {
