@@ -65,7 +65,7 @@ internal static class AuditCommand
         }
 
         var backbone = CliInputs.ResolveBackbone(s.Backbone);
-        var builder = TransferPipeline.For(images).WithBackbone(backbone);
+        var builder = TransferPipeline.For(images).WithBackbone(backbone).WithLoggerFactory(console.LoggerFactory);
         builder = s.Cache is null ? builder : builder.CacheBottlenecks(Path.GetFullPath(s.Cache));
         builder = s.SkipBadImages ? builder.WithFeaturizer(new FeaturizerOptions { BadImagePolicy = BadImagePolicy.Skip }) : builder;
         Embeddings embeddings;

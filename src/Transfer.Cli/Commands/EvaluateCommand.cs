@@ -58,7 +58,7 @@ internal static class EvaluateCommand
         }
 
         ct.ThrowIfCancellationRequested();
-        using var predictor = model.CreatePredictor();
+        using var predictor = model.CreatePredictor(new Models.PredictorOptions { LoggerFactory = console.LoggerFactory });
         int classes = model.Classes.Count;
         var probabilities = new float[images.Count * classes];
         var labels = new int[images.Count];

@@ -70,9 +70,9 @@ internal static class FeaturizeCommand
         var clock = Stopwatch.StartNew();
         var views = new List<FeaturizedViewJson>();
         var skipped = new List<SkippedImage>();
-        using (var cache = OpenCache(cacheDirectory, s.SegmentSize))
+        using (var cache = OpenCache(cacheDirectory, s.SegmentSize, console.LoggerFactory))
         {
-            var options = new FeaturizerOptions { Preprocessing = preprocessing, BadImagePolicy = s.SkipBadImages ? BadImagePolicy.Skip : BadImagePolicy.Fail };
+            var options = new FeaturizerOptions { LoggerFactory = console.LoggerFactory, Preprocessing = preprocessing, BadImagePolicy = s.SkipBadImages ? BadImagePolicy.Skip : BadImagePolicy.Fail };
             foreach (var view in new AugmentationView?[] { null }.Concat(AugmentationView.ForPolicy(policy)))
             {
                 using var featurizer = new Featurizer(backbone, options with { View = view }, deferSession: true);
@@ -144,11 +144,11 @@ internal static class FeaturizeCommand
         }
     }
 
-    private static BottleneckCache OpenCache(string directory, int segmentSize)
+    private static BottleneckCache OpenCache(string directory, int segmentSize, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory)
     {
         try
         {
-            return BottleneckCache.Open(directory, new BottleneckCacheOptions { SegmentSize = segmentSize });
+            return BottleneckCache.Open(directory, new BottleneckCacheOptions { SegmentSize = segmentSize, LoggerFactory = loggerFactory });
         }
         catch (Exception ex) when (ex is IOException or NotSupportedException or UnauthorizedAccessException or ArgumentException)
         {

@@ -37,7 +37,7 @@ internal static class SimilarCommand
         string query = CliInputs.RequireFile(image, "Query image");
         var images = CliInputs.LoadImages(folder, "Image folder");
         var backbone = CliInputs.ResolveBackbone(backboneName);
-        var builder = TransferPipeline.For(images).WithBackbone(backbone);
+        var builder = TransferPipeline.For(images).WithBackbone(backbone).WithLoggerFactory(console.LoggerFactory);
         builder = cache is null ? builder : builder.CacheBottlenecks(Path.GetFullPath(cache));
         var pipeline = builder.Build();
         var collection = await pipeline.FeaturizeAsync(cancellationToken: ct).ConfigureAwait(false);
