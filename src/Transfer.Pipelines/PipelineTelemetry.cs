@@ -16,18 +16,16 @@ internal static class PipelineTelemetry
     /// <summary>The root span of <see cref="TransferPipeline.EvaluateAsync"/>.</summary>
     public const string EvaluateModelSpan = "transfer.pipeline.evaluate_model";
 
-    public static readonly ActivitySource Source = new(TransferTelemetry.ActivitySourceName);
-
     /// <summary>Starts a stage: its span <c>transfer.pipeline.&lt;stage&gt;</c> (a child of the run's) and an Information line.</summary>
     /// <param name="logger">The pipeline's logger.</param>
     /// <param name="stage">The stage's name: quantize, featurize, train_head, fine_tune, report.</param>
     /// <returns>The stage; call <see cref="Stage.Complete"/> when it succeeded, then dispose it.</returns>
-    public static Stage Start(ILogger logger, string stage) => new(logger, stage, Source.StartActivity("transfer.pipeline." + stage));
+    public static Stage Start(ILogger logger, string stage) => new(logger, stage, Instrumentation.Source.StartActivity("transfer.pipeline." + stage));
 
     /// <summary>Starts a root span (no stage log line).</summary>
     /// <param name="name">The span name.</param>
     /// <returns>The span, or <see langword="null"/> when nobody listens.</returns>
-    public static Activity? StartRoot(string name) => Source.StartActivity(name);
+    public static Activity? StartRoot(string name) => Instrumentation.Source.StartActivity(name);
 
     /// <summary>A running stage.</summary>
     internal sealed class Stage : IDisposable

@@ -29,7 +29,7 @@ public sealed partial class TransferPipeline
         {
             return await FeaturizeCoreAsync(progress, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (TelemetryAdvice.Fail(activity, ex))
+        catch (Exception ex) when (Instrumentation.Fail(activity, ex))
         {
             throw;
         }

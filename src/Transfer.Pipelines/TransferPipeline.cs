@@ -145,7 +145,7 @@ public sealed partial class TransferPipeline
 
             return result;
         }
-        catch (Exception ex) when (TelemetryAdvice.Fail(activity, ex))
+        catch (Exception ex) when (Instrumentation.Fail(activity, ex))
         {
             throw;
         }

@@ -8,7 +8,7 @@ public sealed partial class Featurizer
 {
     private Activity? StartActivity(int images, bool cached)
     {
-        var activity = CoreTelemetry.Source.StartActivity(CoreTelemetry.FeaturizeSpan);
+        var activity = Instrumentation.Source.StartActivity(CoreTelemetry.FeaturizeSpan);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("transfer.backbone", Backbone.Name);

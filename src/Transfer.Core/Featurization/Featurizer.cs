@@ -169,7 +169,7 @@ public sealed partial class Featurizer : IDisposable
         {
             return Record(activity, await FeaturizeCoreAsync(images, sink, store, progress, cancellationToken).ConfigureAwait(false));
         }
-        catch (Exception ex) when (TelemetryAdvice.Fail(activity, ex))
+        catch (Exception ex) when (Instrumentation.Fail(activity, ex))
         {
             throw;
         }

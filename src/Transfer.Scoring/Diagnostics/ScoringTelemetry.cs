@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Transfer.Diagnostics;
@@ -9,11 +8,7 @@ internal static class ScoringTelemetry
     /// <summary>The span of one <see cref="Models.Predictor"/> call.</summary>
     public const string PredictSpan = "transfer.predict";
 
-    public static readonly ActivitySource Source = new(TransferTelemetry.ActivitySourceName);
+    public static readonly Counter<long> Predictions = Instrumentation.Meter.CreateCounter<long>(TransferTelemetry.Predictions, "{image}", "Images classified by a Predictor.");
 
-    private static readonly Meter Meter = new(TransferTelemetry.MeterName);
-
-    public static readonly Counter<long> Predictions = Meter.CreateCounter<long>(TransferTelemetry.Predictions, "{image}", "Images classified by a Predictor.");
-
-    public static readonly Histogram<double> PredictionDuration = Meter.CreateHistogram(TransferTelemetry.PredictionDuration, "s", "Wall time of one Predictor call (one image or a batch).", tags: null, advice: TelemetryAdvice.Seconds);
+    public static readonly Histogram<double> PredictionDuration = Instrumentation.Meter.CreateHistogram(TransferTelemetry.PredictionDuration, "s", "Wall time of one Predictor call (one image or a batch).", tags: null, advice: Instrumentation.Seconds);
 }

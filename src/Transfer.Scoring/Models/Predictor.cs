@@ -120,7 +120,7 @@ public sealed class Predictor : IDisposable
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(_disposed, this);
         long started = Stopwatch.GetTimestamp();
-        using var activity = ScoringTelemetry.Source.StartActivity(ScoringTelemetry.PredictSpan); // null, and nothing allocated, without a listener
+        using var activity = Instrumentation.Source.StartActivity(ScoringTelemetry.PredictSpan); // null, and nothing allocated, without a listener
         activity?.SetTag("transfer.images", images.Count);
         top = Math.Clamp(top, 1, Classes.Count);
         int batch = Math.Min(_session.ActiveProvider.IsCuda ? _options.GpuBatchSize : _options.BatchSize, Math.Max(1, images.Count));

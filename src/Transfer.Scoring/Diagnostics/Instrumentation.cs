@@ -3,9 +3,18 @@ using System.Diagnostics.Metrics;
 
 namespace Transfer.Diagnostics;
 
-/// <summary>What every package's instruments and spans share (compiled into each package that records).</summary>
-internal static class TelemetryAdvice
+/// <summary>
+/// What every package's instruments and spans share, compiled into each package that records: its activity source and
+/// meter (one instance per assembly, all named by <see cref="TransferTelemetry"/>, so a listener of the name gets them all).
+/// </summary>
+internal static class Instrumentation
 {
+    /// <summary>This assembly's activity source.</summary>
+    public static readonly ActivitySource Source = new(TransferTelemetry.ActivitySourceName);
+
+    /// <summary>This assembly's meter.</summary>
+    public static readonly Meter Meter = new(TransferTelemetry.MeterName);
+
     /// <summary>Gets bucket boundaries for durations in seconds (OpenTelemetry's defaults suit milliseconds): those of <c>http.server.request.duration</c>, up to a minute.</summary>
     public static InstrumentAdvice<double> Seconds => new() { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60] };
 
