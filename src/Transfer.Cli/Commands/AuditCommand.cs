@@ -66,8 +66,8 @@ internal static class AuditCommand
         }
 
         var backbone = CliInputs.ResolveBackbone(s.Backbone);
-        var provider = DeviceArgument.Resolve(console, s.Device).Requested;
-        var builder = TransferPipeline.For(images).WithBackbone(backbone);
+        var provider = DeviceArgument.Resolve(console, s.Device).Provider;
+        var builder = TransferPipeline.For(images).WithBackbone(backbone).WithLoggerFactory(console.LoggerFactory);
         builder = s.Cache is null ? builder : builder.CacheBottlenecks(Path.GetFullPath(s.Cache));
         builder = s.SkipBadImages || provider.IsCuda ? builder.WithFeaturizer(new FeaturizerOptions { BadImagePolicy = s.SkipBadImages ? BadImagePolicy.Skip : BadImagePolicy.Fail, ExecutionProvider = provider }) : builder;
         Embeddings embeddings;

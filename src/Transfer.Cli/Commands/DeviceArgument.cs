@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.CommandLine;
 using System.Globalization;
 using Transfer.Cli.Output;
@@ -8,7 +9,9 @@ namespace Transfer.Cli.Commands;
 /// <summary>
 /// <c>--device cpu|cuda[:N]</c> of the commands that run the backbone. CUDA that cannot be used (the tool is built
 /// with the CPU ONNX Runtime, or CUDA 13 / cuDNN 9 / the device is missing) does what the library does by default
-/// (<see cref="GpuFallback.Cpu"/>): one warning on stderr, then the CPU.
+/// (<see cref="GpuFallback.Cpu"/>): one warning (event 9003 of <see cref="CliLog.Category"/>: stderr at the default
+/// verbosity, and <c>--log-file</c>), then the CPU. The check is made once here and the library is asked for the CPU,
+/// so the library's own fallback warning (one per ONNX Runtime session) does not repeat it.
 /// </summary>
 internal static class DeviceArgument
 {
@@ -48,10 +51,10 @@ internal static class DeviceArgument
     }
 
     /// <summary>
-    /// Reads <c>--device</c> and, for CUDA, checks now whether it can be used: if not, writes one warning on stderr
-    /// (the library then falls back to the CPU). Returns the provider to ask for and the one that will run.
+    /// Reads <c>--device</c> and, for CUDA, checks now whether it can be used: if not, logs one warning and asks the
+    /// library for the CPU. Returns the provider to ask for and the one that will run.
     /// </summary>
-    public static (ExecutionProvider Requested, string Active) Resolve(CliConsole console, string value)
+    public static (ExecutionProvider Provider, string Active) Resolve(CliConsole console, string value)
     {
         var requested = Parse(value);
         if (!requested.IsCuda)
@@ -65,7 +68,7 @@ internal static class DeviceArgument
             return (requested, requested.ToString());
         }
 
-        console.Error.WriteLine($"warning: --device {value}: {requested} cannot be used, so the backbone runs on the CPU. {probe.Problem}");
-        return (requested, ExecutionProvider.Cpu.ToString());
+        CliLog.DeviceFellBackToCpu(console.LoggerFactory.CreateLogger(CliLog.Category), value, requested.ToString(), probe.Problem ?? string.Empty);
+        return (ExecutionProvider.Cpu, ExecutionProvider.Cpu.ToString());
     }
 }

@@ -56,7 +56,7 @@ internal static class EvaluateCommand
 
     private static int Run(CliConsole console, string modelPath, string? folder, ManifestArguments.Settings manifest, string device, bool json, CancellationToken ct)
     {
-        var provider = DeviceArgument.Resolve(console, device).Requested;
+        var provider = DeviceArgument.Resolve(console, device).Provider;
         using var model = CliInputs.LoadModel(modelPath);
         var images = ManifestArguments.LoadFolderOrManifest(folder, manifest, skipMissing: null, "Image").Images;
         var unknown = images.Classes.Where(c => !model.Classes.Contains(c, StringComparer.Ordinal)).ToList();
@@ -67,7 +67,7 @@ internal static class EvaluateCommand
         }
 
         ct.ThrowIfCancellationRequested();
-        using var predictor = model.CreatePredictor(new Models.PredictorOptions { ExecutionProvider = provider });
+        using var predictor = model.CreatePredictor(new Models.PredictorOptions { ExecutionProvider = provider, LoggerFactory = console.LoggerFactory });
         int classes = model.Classes.Count;
         var probabilities = new float[images.Count * classes];
         var labels = new int[images.Count];

@@ -65,7 +65,7 @@ internal static class FeaturizeCommand
 
         var policy = CliInputs.ParseAugment(s.Augment);
         bool? scaled = CliInputs.ParseDecode(s.Decode);
-        var provider = DeviceArgument.Resolve(console, s.Device).Requested;
+        var provider = DeviceArgument.Resolve(console, s.Device).Provider;
         var sets = s.Inputs.Select((input, i) => LoadInput(input, i == 0 && s.Manifest.Path is null ? "Image folder" : "Image folder or manifest")).ToList();
         var listed = s.Manifest.Path is null ? null : ManifestArguments.Load(s.Manifest.Path, s.Manifest.PathColumn, s.Manifest.LabelColumn, s.SkipBadImages);
         if (listed is not null)
@@ -92,9 +92,9 @@ internal static class FeaturizeCommand
         var clock = Stopwatch.StartNew();
         var views = new List<FeaturizedViewJson>();
         var skipped = new List<SkippedJson>(listed?.Skipped ?? []);
-        using (var cache = OpenCache(cacheDirectory, s.SegmentSize))
+        using (var cache = OpenCache(cacheDirectory, s.SegmentSize, console.LoggerFactory))
         {
-            var options = new FeaturizerOptions { Preprocessing = preprocessing, BadImagePolicy = s.SkipBadImages ? BadImagePolicy.Skip : BadImagePolicy.Fail, ExecutionProvider = provider };
+            var options = new FeaturizerOptions { LoggerFactory = console.LoggerFactory, Preprocessing = preprocessing, BadImagePolicy = s.SkipBadImages ? BadImagePolicy.Skip : BadImagePolicy.Fail, ExecutionProvider = provider };
             foreach (var view in new AugmentationView?[] { null }.Concat(AugmentationView.ForPolicy(policy)))
             {
                 using var featurizer = new Featurizer(backbone, options with { View = view }, deferSession: true);
@@ -166,11 +166,11 @@ internal static class FeaturizeCommand
         }
     }
 
-    private static BottleneckCache OpenCache(string directory, int segmentSize)
+    private static BottleneckCache OpenCache(string directory, int segmentSize, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory)
     {
         try
         {
-            return BottleneckCache.Open(directory, new BottleneckCacheOptions { SegmentSize = segmentSize });
+            return BottleneckCache.Open(directory, new BottleneckCacheOptions { SegmentSize = segmentSize, LoggerFactory = loggerFactory });
         }
         catch (Exception ex) when (ex is IOException or NotSupportedException or UnauthorizedAccessException or ArgumentException)
         {

@@ -38,8 +38,8 @@ internal static class SimilarCommand
         string query = CliInputs.RequireFile(image, "Query image");
         var images = CliInputs.LoadImages(folder, "Image folder");
         var backbone = CliInputs.ResolveBackbone(backboneName);
-        var provider = DeviceArgument.Resolve(console, device).Requested;
-        var builder = TransferPipeline.For(images).WithBackbone(backbone);
+        var provider = DeviceArgument.Resolve(console, device).Provider;
+        var builder = TransferPipeline.For(images).WithBackbone(backbone).WithLoggerFactory(console.LoggerFactory);
         builder = cache is null ? builder : builder.CacheBottlenecks(Path.GetFullPath(cache));
         builder = provider.IsCuda ? builder.WithFeaturizer(new FeaturizerOptions { ExecutionProvider = provider }) : builder;
         var pipeline = builder.Build();

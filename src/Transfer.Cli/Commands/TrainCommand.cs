@@ -112,6 +112,7 @@ internal static partial class TrainCommand
         }
 
         var builder = TransferPipeline.For(images).WithBackbone(backbone).TrainHead(headTrainer).UnknownFalseRejectionRate(s.UnknownRate);
+        builder = builder.WithLoggerFactory(console.LoggerFactory); // --verbosity, --log-file
         builder = testImages is not null ? builder.TestOn(testImages)
             : s.TestFraction is { } fraction ? builder.TestFraction(fraction, s.Seed)
             : images.Count > TransferPipelineBuilder.CrossValidationImageLimit ? builder.TestFraction(0.2, s.Seed)

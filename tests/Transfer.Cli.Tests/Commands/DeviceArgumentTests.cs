@@ -52,7 +52,8 @@ public sealed class DeviceArgumentTests(CliData data)
     public async Task Predict_DeviceCuda_RunsOnTheGpuOrWarnsAndUsesTheCpu()
     {
         var cpu = await CliRunner.RunAsync("predict", data.Model, Path.Combine(data.Test, "Bag"), "--json");
-        var run = await CliRunner.RunAsync("predict", data.Model, Path.Combine(data.Test, "Bag"), "--device", "cuda", "--json");
+        string log = Path.Combine(data.NewFolder("device-log"), "run.log");
+        var run = await CliRunner.RunAsync("predict", data.Model, Path.Combine(data.Test, "Bag"), "--device", "cuda", "--json", "--log-file", log);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var probe = GpuSupport.ProbeCuda();
@@ -66,6 +67,7 @@ public sealed class DeviceArgumentTests(CliData data)
             var line = Assert.Single(run.ErrorLines);
             Assert.StartsWith("warning: --device cuda: CUDA:0 cannot be used, so the backbone runs on the CPU.", line, StringComparison.Ordinal);
             Assert.Contains(probe.Problem!, line, StringComparison.Ordinal);
+            Assert.Contains($" warning Transfer.Cli[9003]: {line["warning: ".Length..]}", File.ReadAllText(log), StringComparison.Ordinal); // once, and in the log file too
             Assert.Equal(Labels(cpu.Out), Labels(run.Out));
         }
     }
