@@ -53,7 +53,7 @@ internal static class AddClassCommand
         Featurizer featurizer;
         try
         {
-            featurizer = model.CreateFeaturizer(new FeaturizerOptions { BadImagePolicy = skipBad ? BadImagePolicy.Skip : BadImagePolicy.Fail, ExecutionProvider = provider }, backbone);
+            featurizer = model.CreateFeaturizer(new FeaturizerOptions { LoggerFactory = console.LoggerFactory, BadImagePolicy = skipBad ? BadImagePolicy.Skip : BadImagePolicy.Fail, ExecutionProvider = provider }, backbone);
         }
         catch (ArgumentException ex)
         {
@@ -62,7 +62,7 @@ internal static class AddClassCommand
 
         using (featurizer)
         {
-            using var cache = cacheDirectory is null ? null : OpenCache(cacheDirectory);
+            using var cache = cacheDirectory is null ? null : CliInputs.OpenCache(cacheDirectory, console.LoggerFactory);
             var store = cache?.GetStore(featurizer.FeatureSpaceKey, featurizer.FeatureLength);
             ClassAddition added;
             try
@@ -109,18 +109,6 @@ internal static class AddClassCommand
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Added class \"{label}\" from {f.Features.Count} images ({method}; {f.CacheHits} from the bottleneck cache) in {clock.Elapsed.TotalSeconds:F1} s: classes {string.Join(", ", bigger.Classes)}."));
             console.WriteLine($"Saved {outPath}");
             return (int)ExitCode.Success;
-        }
-    }
-
-    private static BottleneckCache OpenCache(string directory)
-    {
-        try
-        {
-            return BottleneckCache.Open(Path.GetFullPath(directory));
-        }
-        catch (Exception ex) when (ex is IOException or NotSupportedException or UnauthorizedAccessException or ArgumentException)
-        {
-            throw new CliException(ExitCode.BadCache, $"Cannot open cache \"{directory}\" (--cache): {ex.Message}", ex);
         }
     }
 }

@@ -54,6 +54,19 @@ internal static class CliInputs
         return Path.GetFullPath(path);
     }
 
+    /// <summary>Opens the bottleneck cache of <c>--cache</c> (exit code 10 when it cannot be), its warnings logged to <paramref name="loggerFactory"/>.</summary>
+    public static Caching.BottleneckCache OpenCache(string directory, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory, int segmentSize = Caching.BottleneckCacheOptions.DefaultSegmentSize)
+    {
+        try
+        {
+            return Caching.BottleneckCache.Open(Path.GetFullPath(directory), new Caching.BottleneckCacheOptions { SegmentSize = segmentSize, LoggerFactory = loggerFactory });
+        }
+        catch (Exception ex) when (ex is IOException or NotSupportedException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new CliException(ExitCode.BadCache, $"Cannot open cache \"{directory}\" (--cache): {ex.Message}", ex);
+        }
+    }
+
     /// <summary>Reads a folder with one sub-folder per class.</summary>
     public static ImageSet LoadImages(string folder, string what)
     {

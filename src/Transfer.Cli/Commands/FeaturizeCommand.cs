@@ -92,7 +92,7 @@ internal static class FeaturizeCommand
         var clock = Stopwatch.StartNew();
         var views = new List<FeaturizedViewJson>();
         var skipped = new List<SkippedJson>(listed?.Skipped ?? []);
-        using (var cache = OpenCache(cacheDirectory, s.SegmentSize, console.LoggerFactory))
+        using (var cache = CliInputs.OpenCache(cacheDirectory, console.LoggerFactory, s.SegmentSize))
         {
             var options = new FeaturizerOptions { LoggerFactory = console.LoggerFactory, Preprocessing = preprocessing, BadImagePolicy = s.SkipBadImages ? BadImagePolicy.Skip : BadImagePolicy.Fail, ExecutionProvider = provider };
             foreach (var view in new AugmentationView?[] { null }.Concat(AugmentationView.ForPolicy(policy)))
@@ -163,18 +163,6 @@ internal static class FeaturizeCommand
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidImageException)
         {
             return ContentHash.Compute(System.Text.Encoding.UTF8.GetBytes(entry.Path ?? entry.Name));
-        }
-    }
-
-    private static BottleneckCache OpenCache(string directory, int segmentSize, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory)
-    {
-        try
-        {
-            return BottleneckCache.Open(directory, new BottleneckCacheOptions { SegmentSize = segmentSize, LoggerFactory = loggerFactory });
-        }
-        catch (Exception ex) when (ex is IOException or NotSupportedException or UnauthorizedAccessException or ArgumentException)
-        {
-            throw new CliException(ExitCode.BadCache, $"Cannot open cache \"{directory}\" (--cache): {ex.Message}", ex);
         }
     }
 
