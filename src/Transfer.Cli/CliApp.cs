@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Transfer.Cli.Commands;
 using Transfer.Cli.Output;
 using Transfer.Images;
@@ -28,6 +30,8 @@ internal static class CliApp
         root.Subcommands.Add(AddClassCommand.Create(console));
         root.Subcommands.Add(AuditCommand.Create(console));
         root.Subcommands.Add(ExportCommand.Create(console));
+        root.Options.Add(CliLogging.VerbosityOption());
+        root.Options.Add(CliLogging.LogFileOption());
         return root;
     }
 
@@ -59,7 +63,41 @@ internal static class CliApp
             // Ctrl+C is the caller's token (Program.cs); no process-wide handler from here.
             ProcessTerminationTimeout = null,
         };
-        return await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        CliLogging logging;
+        try
+        {
+            logging = CliLogging.Create(parse.GetValue<string>(CliLogging.VerbosityName), parse.GetValue<string?>(CliLogging.LogFileName), console.Error);
+        }
+        catch (CliException ex)
+        {
+            await console.Error.WriteLineAsync($"error: {OneLine(ex.Message)}").ConfigureAwait(false);
+            return (int)ex.Code;
+        }
+
+        using (logging)
+        {
+            console.Logging = logging;
+            var logger = logging.Factory.CreateLogger(CliLog.Category);
+            long started = Stopwatch.GetTimestamp();
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                string version = typeof(CliApp).Assembly.GetName().Version?.ToString(3) ?? "?";
+                string arguments = string.Join(' ', args);
+                CliLog.Started(logger, version, arguments);
+            }
+
+            try
+            {
+                int code = await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+                double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                CliLog.Finished(logger, code, seconds);
+                return code;
+            }
+            finally
+            {
+                console.Logging = null;
+            }
+        }
     }
 
     /// <summary>Runs a command body and maps its failure to an exit code and a one-line reason on stderr.</summary>
@@ -98,6 +136,7 @@ internal static class CliApp
         }
 
         await console.Error.WriteLineAsync($"error: {OneLine(reason)}").ConfigureAwait(false);
+        console.Logging?.WriteToFile(LogLevel.Error, CliLog.Category, OneLine(reason));
         return (int)code;
     }
 

@@ -27,7 +27,7 @@ internal enum ExitCode
     /// <summary>The model file is not a Transfer model zip or is damaged.</summary>
     BadModel = 6,
 
-    /// <summary>The <c>--head</c> value is not one of lbfgs, sdca, lightgbm, softmax, mlp.</summary>
+    /// <summary>The <c>--head</c> value is not one of auto, lbfgs, sdca, lightgbm, softmax, mlp, prototype, knn (the values <c>--head</c> completes).</summary>
     UnknownHead = 7,
 
     /// <summary>The backbone is unknown, its model files are missing, or an ONNX backbone has no valid descriptor.</summary>

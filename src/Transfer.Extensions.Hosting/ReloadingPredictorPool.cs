@@ -17,6 +17,7 @@ namespace Transfer.Hosting;
 public sealed partial class ReloadingPredictorPool : IDisposable
 {
     private readonly TransferPredictorOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly Lock _reloadGate = new();
     private ModelGeneration _current;
@@ -26,10 +27,14 @@ public sealed partial class ReloadingPredictorPool : IDisposable
 
     /// <summary>Loads the model and creates the pool.</summary>
     /// <param name="options">The settings; they are validated first.</param>
-    /// <param name="logger">Where loads, reloads and failures are logged; <see langword="null"/> for none.</param>
+    /// <param name="loggerFactory">
+    /// Where loads, reloads and failures are logged (category <c>Transfer.Hosting.ReloadingPredictorPool</c>), and the
+    /// predictors' own warnings (<see cref="PredictorOptions.LoggerFactory"/>); <see langword="null"/> for none. The host's
+    /// factory when the pool comes from dependency injection.
+    /// </param>
     /// <exception cref="OptionsValidationException">A setting is wrong (the message lists each with its fix).</exception>
     /// <exception cref="InvalidDataException">The model file is not a model saved by Transfer.</exception>
-    public ReloadingPredictorPool(IOptions<TransferPredictorOptions> options, ILogger<ReloadingPredictorPool>? logger = null)
+    public ReloadingPredictorPool(IOptions<TransferPredictorOptions> options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
@@ -39,7 +44,8 @@ public sealed partial class ReloadingPredictorPool : IDisposable
             throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(TransferPredictorOptions), result.Failures);
         }
 
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<ReloadingPredictorPool>();
         ModelPath = Path.GetFullPath(_options.ModelPath);
         _current = Load(ModelFileSignature.Read(ModelPath) ?? throw new FileNotFoundException($"The model file \"{ModelPath}\" does not exist.", ModelPath), 1);
         LogLoaded(_logger, ModelPath, _current.Model.Classes.Count, _current.Number);
@@ -178,7 +184,7 @@ public sealed partial class ReloadingPredictorPool : IDisposable
         var model = TransferModel.Load(ModelPath);
         try
         {
-            var predictorOptions = _options.IntraOpThreads > 0 ? new PredictorOptions { IntraOpThreads = _options.IntraOpThreads } : null;
+            var predictorOptions = new PredictorOptions { IntraOpThreads = _options.IntraOpThreads, LoggerFactory = _loggerFactory };
             return new ModelGeneration(model, new PredictorPool(model, _options.PoolSize, predictorOptions), signature, number);
         }
         catch

@@ -1,9 +1,12 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Transfer.Auditing;
 using Transfer.Augmentation;
 using Transfer.Backbones;
 using Transfer.Backbones.Quantization;
 using Transfer.Caching;
+using Transfer.Diagnostics;
 using Transfer.Evaluation;
 using Transfer.Featurization;
 using Transfer.Heads;
@@ -18,7 +21,7 @@ namespace Transfer.Pipelines;
 /// <c>TransferPipeline.For(images).WithBackbone(Backbones.ResNet18).TrainHead(...).Build().RunAsync()</c>.
 /// Immutable; <see cref="RunAsync"/> may be called more than once.
 /// </summary>
-public sealed class TransferPipeline
+public sealed partial class TransferPipeline
 {
     internal TransferPipeline(ImageSet images, Backbone backbone, FeaturizerOptions featurizerOptions, HeadTrainer head, ImageSet? test, double testFraction, int seed, string? cacheDirectory, bool fromCache = false)
     {
@@ -90,6 +93,13 @@ public sealed class TransferPipeline
     /// <summary>Gets the report options, or <see langword="null"/> for the defaults.</summary>
     public EvaluationReportOptions? ReportOptions { get; init; }
 
+    /// <summary>
+    /// Gets where the run logs (<see cref="TransferPipelineBuilder.WithLoggerFactory"/>): its stages, the head choice, and the
+    /// warnings of the bottleneck cache, the featurizer's execution provider and the quantizer. docs/OBSERVABILITY.md lists the categories.
+    /// </summary>
+    /// <value>The default value is <see cref="NullLoggerFactory.Instance"/> (no logging).</value>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
     /// <summary>Starts configuring a pipeline for an image set.</summary>
     /// <param name="images">The labelled images.</param>
     /// <returns>A builder.</returns>
@@ -103,6 +113,45 @@ public sealed class TransferPipeline
     /// <exception cref="ArgumentException">After skipping, fewer than two classes are left.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public async Task<TransferResult> RunAsync(IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var logger = LoggerFactory.CreateLogger<TransferPipeline>();
+        using var activity = PipelineTelemetry.StartRoot(PipelineTelemetry.RunSpan);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("transfer.backbone", Backbone.Name);
+            activity.SetTag("transfer.head", Head.Describe());
+            activity.SetTag("transfer.images", Images.Count);
+            activity.SetTag("transfer.classes", Images.Classes.Count);
+        }
+
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await RunCoreAsync(logger, progress, cancellationToken).ConfigureAwait(false);
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                string accuracy = result.Estimate is { } e ? FormattableString.Invariant($"{e.Method} micro accuracy {e.MicroAccuracy:P1} on {e.Images} images") : "no accuracy estimate";
+                double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                PipelineLog.RunFinished(logger, seconds, result.Model.Head.TrainerName, accuracy);
+            }
+
+            if (activity is { IsAllDataRequested: true })
+            {
+                activity.SetTag("transfer.head.trained", result.Model.Head.TrainerName);
+                activity.SetTag("transfer.estimate.method", result.Estimate?.Method);
+                activity.SetTag("transfer.estimate.accuracy", result.Estimate?.MicroAccuracy);
+                activity.SetStatus(ActivityStatusCode.Ok);
+            }
+
+            return result;
+        }
+        catch (Exception ex) when (Instrumentation.Fail(activity, ex))
+        {
+            throw;
+        }
+    }
+
+    private async Task<TransferResult> RunCoreAsync(ILogger logger, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
     {
         ImageSet train;
         ImageSet? test;
@@ -127,50 +176,51 @@ public sealed class TransferPipeline
             method = CrossValidationFolds > 0 ? AccuracyEstimate.CrossValidated : null;
         }
 
-        var backbone = Quantization is null ? Backbone : await Backbone.QuantizeAsync(train, Quantization, null, cancellationToken).ConfigureAwait(false);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            string trainer = Head.Describe();
+            PipelineLog.RunStarted(logger, Images.Count, Images.Classes.Count, Backbone.Name, trainer, method ?? "none");
+        }
+
+        var backbone = Backbone;
+        if (Quantization is not null)
+        {
+            using var stage = PipelineTelemetry.Start(logger, "quantize").Tag("transfer.backbone", Backbone.Name);
+            backbone = await Backbone.QuantizeAsync(train, Quantization.Logger is null ? Quantization.WithLogger(LoggerFactory.CreateLogger(PipelineLog.QuantizationCategory)) : Quantization, null, cancellationToken).ConfigureAwait(false);
+            stage.Complete();
+        }
+
         using var featurizer = new Featurizer(backbone, FeaturizerOptions, deferSession: CacheDirectory is not null); // a fully cached run never starts ONNX Runtime
-        using var cache = CacheDirectory is null ? null : BottleneckCache.Open(CacheDirectory);
+        using var cache = OpenCache();
         var store = cache?.GetStore(featurizer.FeatureSpaceKey, featurizer.FeatureLength);
-        if (FromCache)
-        {
-            EnsureCached(store!, test is null ? train.Entries : [.. train.Entries, .. test.Entries], cancellationToken);
-        }
-
         var clock = Stopwatch.StartNew();
-        var trainFeatures = await featurizer.FeaturizeAsync(train, store, Forward(progress, "train"), cancellationToken).ConfigureAwait(false);
-        FeaturizationResult? testFeatures = null;
-        if (test is not null)
+        FeaturizedSets sets;
+        using (var stage = PipelineTelemetry.Start(logger, "featurize").Tag("transfer.backbone", backbone.Name).Tag("transfer.images", train.Count + (test?.Count ?? 0)))
         {
-            testFeatures = await featurizer.FeaturizeAsync(test, store, Forward(progress, "test"), cancellationToken).ConfigureAwait(false);
-        }
-
-        // Augmented views of the training images, each in a cache store of its own (keyed by the view), so reruns hit.
-        // The flipped view also lets the run measure a test-time flip, for which the test images need it too.
-        var views = new List<FeatureMatrix>();
-        FeatureMatrix? trainFlip = null;
-        FeatureMatrix? testFlip = null;
-        foreach (var view in AugmentationView.ForPolicy(Augmentation))
-        {
-            using var viewFeaturizer = new Featurizer(backbone, FeaturizerOptions with { View = view }, deferSession: CacheDirectory is not null);
-            var viewStore = cache?.GetStore(viewFeaturizer.FeatureSpaceKey, viewFeaturizer.FeatureLength);
-            var matrix = await FeaturizeViewAsync(viewFeaturizer, viewStore, trainFeatures, train.Classes, view, "train", progress, cancellationToken).ConfigureAwait(false);
-            views.Add(matrix);
-            if (view == AugmentationView.HorizontalFlip)
+            if (FromCache)
             {
-                trainFlip = matrix;
-                if (testFeatures is not null && test is not null)
-                {
-                    testFlip = await FeaturizeViewAsync(viewFeaturizer, viewStore, testFeatures, test.Classes, view, "test", progress, cancellationToken).ConfigureAwait(false);
-                }
+                EnsureCached(store!, test is null ? train.Entries : [.. train.Entries, .. test.Entries], cancellationToken);
             }
+
+            sets = await FeaturizeSetsAsync(featurizer, backbone, cache, store, train, test, progress, cancellationToken).ConfigureAwait(false);
+            stage.Tag("transfer.images.computed", sets.Train.Computed + (sets.Test?.Computed ?? 0)).Tag("transfer.cache.hits", sets.Train.CacheHits + (sets.Test?.CacheHits ?? 0)).Tag("transfer.views", sets.Views.Count).Complete();
         }
 
+        var (trainFeatures, testFeatures) = (sets.Train, sets.Test);
         var featurizeTime = clock.Elapsed;
         progress?.Report(new PipelineProgress(PipelineStage.TrainingHead, "train", null));
         clock.Restart();
-        var outcome = await Task.Run(
-            () => HeadTraining.Run(Head, trainFeatures.Features, views, trainFlip, testFeatures?.Features, testFlip, method, CrossValidationFolds > 0 ? CrossValidationFolds : Evaluation.CrossValidation.DefaultFolds, Seed, Augmentation == AugmentationPolicy.Auto, train.Classes, cancellationToken),
-            cancellationToken).ConfigureAwait(false);
+        HeadTraining.Outcome outcome;
+        using (var stage = PipelineTelemetry.Start(logger, "train_head").Tag("transfer.head", Head.Describe()).Tag("transfer.estimate.method", method))
+        {
+            outcome = await Task.Run(
+                () => HeadTraining.Run(Head, trainFeatures.Features, sets.Views, sets.TrainFlip, testFeatures?.Features, sets.TestFlip, method, CrossValidationFolds > 0 ? CrossValidationFolds : Evaluation.CrossValidation.DefaultFolds, Seed, Augmentation == AugmentationPolicy.Auto, train.Classes, cancellationToken),
+                cancellationToken).ConfigureAwait(false);
+            LogHeadSelection(outcome.Selection);
+            stage.Tag("transfer.head.trained", outcome.Head.TrainerName).Tag("transfer.head.chosen", outcome.Selection?.Candidates.FirstOrDefault(c => c.Chosen)?.Name)
+                .Tag("transfer.estimate.accuracy", outcome.Estimate?.MicroAccuracy).Tag("transfer.views.used", outcome.ViewsUsed).Complete();
+        }
+
         var head = outcome.Head;
         var evaluation = outcome.Evaluation;
         var trainTime = clock.Elapsed;
@@ -186,7 +236,9 @@ public sealed class TransferPipeline
         {
             try
             {
+                using var stage = PipelineTelemetry.Start(logger, "fine_tune");
                 tuned = await PipelineFineTuning.RunAsync(this, backbone, train, testFeatures?.Images, outcome, progress, cancellationToken).ConfigureAwait(false);
+                stage.Tag("transfer.fine_tune.kept", tuned.Model is not null).Complete();
             }
             catch
             {
@@ -203,13 +255,20 @@ public sealed class TransferPipeline
 
         model = HeadTraining.WithStatistics(model, trainFeatures.Features, tuned?.Model is null ? outcome : null, tuned?.Evaluation, method, UnknownFalseRejectionRate);
         var skipped = Images.Skipped.Concat(trainFeatures.Skipped).Concat(testFeatures?.Skipped ?? []).ToList();
+        if (skipped.Count > 0)
+        {
+            PipelineLog.ImagesSkipped(logger, skipped.Count, skipped[0].Source, skipped[0].Reason);
+        }
+
         EvaluationReport? report = null;
         if (ReportPath is not null && evaluation is not null)
         {
             try
             {
                 progress?.Report(new PipelineProgress(PipelineStage.WritingReport, "test", null));
+                using var stage = PipelineTelemetry.Start(logger, "report");
                 report = WriteReport(model, evaluation, outcome, train, test, trainFeatures, testFeatures ?? trainFeatures, head, skipped, featurizeTime, trainTime, cancellationToken);
+                stage.Complete();
             }
             catch
             {
@@ -229,116 +288,6 @@ public sealed class TransferPipeline
             TrainedOnImages = tuned?.Model is null ? outcome.TrainedOnImages : tuned.Result.Summary.TrainImages,
             AugmentedViews = outcome.ViewsUsed,
         };
-    }
-
-    /// <summary>
-    /// Featurizes every image (no split, no head): the embeddings, to export (<see cref="Embeddings.SaveParquet"/>,
-    /// <see cref="Embeddings.SaveCsv"/>) or to fill the bottleneck cache for later runs (<see cref="TransferPipelineBuilder.FromCache"/>).
-    /// </summary>
-    /// <param name="progress">Receives featurization progress.</param>
-    /// <param name="cancellationToken">Stops the run; vectors computed so far stay in the cache.</param>
-    /// <returns>One feature row per usable image.</returns>
-    /// <exception cref="InvalidImageException">An image is unusable under <see cref="BadImagePolicy.Fail"/>.</exception>
-    /// <exception cref="InvalidOperationException">A <see cref="FromCache"/> pipeline misses some images in its cache.</exception>
-    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public async Task<Embeddings> FeaturizeAsync(IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        using var featurizer = new Featurizer(Backbone, FeaturizerOptions);
-        using var cache = CacheDirectory is null ? null : BottleneckCache.Open(CacheDirectory);
-        var store = cache?.GetStore(featurizer.FeatureSpaceKey, featurizer.FeatureLength);
-        if (FromCache)
-        {
-            EnsureCached(store!, Images.Entries, cancellationToken);
-        }
-
-        var features = await featurizer.FeaturizeAsync(Images, store, Forward(progress, "all"), cancellationToken).ConfigureAwait(false);
-        cache?.Flush();
-        progress?.Report(new PipelineProgress(PipelineStage.Done, string.Empty, null));
-        var hashes = new string[features.Images.Count];
-        for (int i = 0; i < hashes.Length; i++)
-        {
-            hashes[i] = ContentHash.Compute(features.Images[i].ReadBytes().Span).ToString();
-        }
-
-        return new Embeddings(features, hashes, Backbone.Name, featurizer.FeatureSpaceKey, Images.Skipped.Concat(features.Skipped).ToList(), cache?.Statistics, cache?.Directory);
-    }
-
-    /// <summary>Evaluates a saved model on a new image set: predicts every image (batched) and computes the metrics.</summary>
-    /// <param name="model">The model, e.g. <c>TransferModel.Load("photos.zip")</c>.</param>
-    /// <param name="images">Labelled images; every label must be one of the model's classes.</param>
-    /// <param name="progress">Receives <see cref="PipelineStage.Evaluating"/> progress, about once per batch.</param>
-    /// <param name="cancellationToken">Stops between batches.</param>
-    /// <returns>The metrics (classes in the model's order).</returns>
-    /// <exception cref="ArgumentException">The set is empty or has labels the model does not know.</exception>
-    /// <exception cref="InvalidImageException">An image cannot be decoded.</exception>
-    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public static async Task<EvaluationResult> EvaluateAsync(TransferModel model, ImageSet images, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(images);
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < model.Classes.Count; i++)
-        {
-            index[model.Classes[i]] = i;
-        }
-
-        var unknown = images.Classes.Where(c => !index.ContainsKey(c)).ToList();
-        if (unknown.Count > 0)
-        {
-            throw new ArgumentException($"The image set has classes the model was not trained on: {string.Join(", ", unknown)} (the model knows {string.Join(", ", model.Classes)}). Remove those images or evaluate a model trained on them.", nameof(images));
-        }
-
-        if (images.Count == 0)
-        {
-            throw new ArgumentException("The image set is empty; there is nothing to evaluate.", nameof(images));
-        }
-
-        const int chunk = 64;
-        int c = model.Classes.Count;
-        var probabilities = new float[images.Count * c];
-        var labels = new int[images.Count];
-        using var predictor = model.CreatePredictor();
-        var clock = Stopwatch.StartNew();
-        for (int start = 0; start < images.Count; start += chunk)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var batch = images.Entries.Skip(start).Take(chunk).ToList();
-            var predictions = await Task.Run(() => predictor.PredictBatch(batch, top: 1), cancellationToken).ConfigureAwait(false);
-            for (int j = 0; j < batch.Count; j++)
-            {
-                for (int k = 0; k < c; k++)
-                {
-                    probabilities[((start + j) * c) + k] = predictions[j].Scores[k];
-                }
-
-                labels[start + j] = index[batch[j].Label];
-            }
-
-            int done = start + batch.Count;
-            progress?.Report(new PipelineProgress(PipelineStage.Evaluating, "test", new FeaturizationProgress(done, images.Count, 0, 0, clock.Elapsed)));
-        }
-
-        progress?.Report(new PipelineProgress(PipelineStage.Done, string.Empty, null));
-        return Evaluator.Evaluate(model.Classes, probabilities, labels);
-    }
-
-    /// <summary>Fails, naming the images, when some are not in the store (a <see cref="FromCache"/> run never computes features).</summary>
-    private static void EnsureCached(BottleneckStore store, IReadOnlyList<ImageEntry> images, CancellationToken cancellationToken)
-    {
-        var missing = new List<string>();
-        foreach (var image in images)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (!store.Contains(ContentHash.Compute(image.ReadBytes().Span)))
-            {
-                missing.Add(image.Name);
-            }
-        }
-
-        if (missing.Count > 0)
-        {
-            throw new InvalidOperationException($"FromCache: {missing.Count} of {images.Count} images have no features in the bottleneck cache {store.Directory} (first: {string.Join(", ", missing.Take(3))}). The cache is keyed by the image bytes, backbone and preprocessing: featurize these images into it first (CacheBottlenecks instead of FromCache), or use the backbone and preprocessing that filled it.");
-        }
     }
 
     private EvaluationReport WriteReport(TransferModel model, EvaluationResult evaluation, HeadTraining.Outcome outcome, ImageSet train, ImageSet? test, FeaturizationResult trainFeatures, FeaturizationResult testFeatures, TrainedHead head, IReadOnlyList<SkippedImage> skipped, TimeSpan featurizeTime, TimeSpan trainTime, CancellationToken cancellationToken)
@@ -362,19 +311,6 @@ public sealed class TransferPipeline
         report.Write(ReportPath!);
         manifest.Save(Path.ChangeExtension(ReportPath!, ".manifest.json"));
         return report;
-    }
-
-    /// <summary>Featurizes an augmented view of images already featurized plain (the same rows, in the same order).</summary>
-    private static async Task<FeatureMatrix> FeaturizeViewAsync(Featurizer featurizer, BottleneckStore? store, FeaturizationResult plain, IReadOnlyList<string> classes, AugmentationView view, string dataset, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
-    {
-        var images = ImageSet.FromEntries(plain.Images, classes);
-        var result = await featurizer.FeaturizeAsync(images, store, Forward(progress, $"{dataset} ({view})"), cancellationToken).ConfigureAwait(false);
-        if (result.Features.Count != plain.Features.Count)
-        {
-            throw new InvalidOperationException($"The augmented view {view} left out {plain.Features.Count - result.Features.Count} image(s) that decoded without it: {string.Join("; ", result.Skipped.Select(k => $"{k.Source}: {k.Reason}"))}.");
-        }
-
-        return result.Features;
     }
 
     private static Progress<FeaturizationProgress>? Forward(IProgress<PipelineProgress>? progress, string dataset) =>

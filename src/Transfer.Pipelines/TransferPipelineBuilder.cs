@@ -308,7 +308,7 @@ public sealed partial class TransferPipelineBuilder
 
         preprocessing = ApplyDecode(preprocessing);
 
-        var featurizerOptions = _featurizerOptions with { Preprocessing = preprocessing };
+        var featurizerOptions = _featurizerOptions with { Preprocessing = preprocessing, LoggerFactory = _featurizerOptions.LoggerFactory ?? _loggerFactory };
         problems.AddFrom(string.Empty, featurizerOptions.Validate);
 
         HeadTrainer? head = _head;
@@ -381,6 +381,7 @@ public sealed partial class TransferPipelineBuilder
             UnknownFalseRejectionRate = _unknownRate,
             Quantization = _quantize ? _quantization ?? new QuantizationOptions { Preprocessing = preprocessing } : null,
             FineTune = fineTune,
+            LoggerFactory = _loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
         };
     }
 }

@@ -18,7 +18,7 @@ public sealed class FolderDependencyTests
     /// <summary>The folders from the bottom up; keep docs/ARCHITECTURE.md in step.</summary>
     private static readonly string[] Order =
     [
-        "IO", "Validation", "Images", "Augmentation", "Backbones", "Featurization", "Search", "Caching", "Heads", "Evaluation", "Auditing", "FineTuning", "Models", "Reporting",
+        "IO", "Diagnostics", "Validation", "Images", "Augmentation", "Backbones", "Featurization", "Search", "Caching", "Heads", "Evaluation", "Auditing", "FineTuning", "Models", "Reporting",
     ];
 
     /// <summary>References that point up, each with the reason; remove an entry once its cycle is broken.</summary>

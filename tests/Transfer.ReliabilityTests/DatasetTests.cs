@@ -234,7 +234,7 @@ public sealed class DatasetTests : IDisposable
     }
 
     [Theory]
-    [InlineData("img/a.png,cat\nimg/missing.png,dog\n", "line 2: file")]
+    [InlineData("img/a.png,cat\nimg/missing.png,dog\n", "line 2: image \"img/missing.png\" does not exist")]
     [InlineData("\"img/a.png,cat\nimg/b.png,dog\n", "a quoted field is never closed")]
     [InlineData("img/a.png,\"cat\"s\n", "text after a closing quote")]
     [InlineData("img/a.png;cat\n", "expected 2 fields (path,label), found 1")]
@@ -249,6 +249,31 @@ public sealed class DatasetTests : IDisposable
         var e = Assert.Throws<DatasetException>(() => ImageSet.FromManifest(manifest));
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
         Assert.Contains(manifest, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromManifest_NamedLayout_ReadsTheNamedColumns_IgnoresOthers_AndTakesAbsolutePaths()
+    {
+        string a = Write("img/a.png", HostileFiles.Png(4, 4));
+        string outside = Directory.CreateTempSubdirectory("transfer-manifest-outside-").FullName;
+        try
+        {
+            string b = Path.Combine(outside, "b.png");
+            File.WriteAllBytes(b, HostileFiles.Png(4, 4));
+            string manifest = Write("labels.csv", System.Text.Encoding.UTF8.GetBytes($"id,label,imagepath\n1,cat,img/a.png\n\n2,\"dog\",\"{b}\"\n"));
+
+            var set = ImageSet.FromManifest(manifest, ManifestLayout.Named());
+
+            Assert.Equal([(a, "cat"), (b, "dog")], set.Entries.Select(e => (e.Path, e.Label)));
+            var refused = Assert.Throws<DatasetException>(() => ImageSet.FromManifest(manifest, ManifestLayout.Named() with { AllowPathsOutsideFolder = false }));
+            Assert.Contains("line 4: path", refused.Message, StringComparison.Ordinal);
+            var wrongColumn = Assert.Throws<DatasetException>(() => ImageSet.FromManifest(manifest, ManifestLayout.Named(labelColumn: "Class")));
+            Assert.Contains("has no column \"Class\" in its header row (\"id\", \"label\", \"imagepath\")", wrongColumn.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(outside, true);
+        }
     }
 
     [Fact]

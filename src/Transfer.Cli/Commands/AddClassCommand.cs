@@ -25,14 +25,16 @@ internal static class AddClassCommand
         var backbone = new Option<string?>("--backbone") { Description = "The model's backbone when it is not a built-in one: the ONNX file (with its descriptor <name>.json) it was trained with." };
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Leave out images that cannot be decoded and list them, instead of stopping at the first one." };
         var json = new Option<bool>("--json") { Description = "Write the result as JSON: model, out, label, classes, images, method, cacheHits, computed, seconds, skipped." };
-        var command = new Command("add-class", "Add a class to a trained model from its images alone, without retraining (seconds).") { model, folder, label, output, cache, backbone, skipBad, json };
-        command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => RunAsync(console, parse.GetValue(model)!, parse.GetValue(folder)!, parse.GetValue(label)!, parse.GetValue(output)!, parse.GetValue(cache), parse.GetValue(backbone), parse.GetValue(skipBad), parse.GetValue(json), ct)));
+        var device = DeviceArgument.Create();
+        var command = new Command("add-class", "Add a class to a trained model from its images alone, without retraining (seconds).") { model, folder, label, output, cache, backbone, skipBad, json, device };
+        command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => RunAsync(console, parse.GetValue(model)!, parse.GetValue(folder)!, parse.GetValue(label)!, parse.GetValue(output)!, parse.GetValue(cache), parse.GetValue(backbone), parse.GetValue(skipBad), parse.GetValue(json), parse.GetValue(device)!, ct)));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliConsole console, string modelPath, string folder, string label, string output, string? cacheDirectory, string? backboneName, bool skipBad, bool json, CancellationToken ct)
+    private static async Task<int> RunAsync(CliConsole console, string modelPath, string folder, string label, string output, string? cacheDirectory, string? backboneName, bool skipBad, bool json, string device, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
+        var provider = DeviceArgument.Resolve(console, device).Provider;
         if (string.IsNullOrWhiteSpace(label))
         {
             throw new CliException(ExitCode.Usage, "--label must name the new class; it was empty.");
@@ -51,7 +53,7 @@ internal static class AddClassCommand
         Featurizer featurizer;
         try
         {
-            featurizer = model.CreateFeaturizer(new FeaturizerOptions { BadImagePolicy = skipBad ? BadImagePolicy.Skip : BadImagePolicy.Fail }, backbone);
+            featurizer = model.CreateFeaturizer(new FeaturizerOptions { LoggerFactory = console.LoggerFactory, BadImagePolicy = skipBad ? BadImagePolicy.Skip : BadImagePolicy.Fail, ExecutionProvider = provider }, backbone);
         }
         catch (ArgumentException ex)
         {
@@ -60,7 +62,7 @@ internal static class AddClassCommand
 
         using (featurizer)
         {
-            using var cache = cacheDirectory is null ? null : OpenCache(cacheDirectory);
+            using var cache = cacheDirectory is null ? null : CliInputs.OpenCache(cacheDirectory, console.LoggerFactory);
             var store = cache?.GetStore(featurizer.FeatureSpaceKey, featurizer.FeatureLength);
             ClassAddition added;
             try
@@ -107,18 +109,6 @@ internal static class AddClassCommand
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Added class \"{label}\" from {f.Features.Count} images ({method}; {f.CacheHits} from the bottleneck cache) in {clock.Elapsed.TotalSeconds:F1} s: classes {string.Join(", ", bigger.Classes)}."));
             console.WriteLine($"Saved {outPath}");
             return (int)ExitCode.Success;
-        }
-    }
-
-    private static BottleneckCache OpenCache(string directory)
-    {
-        try
-        {
-            return BottleneckCache.Open(Path.GetFullPath(directory));
-        }
-        catch (Exception ex) when (ex is IOException or NotSupportedException or UnauthorizedAccessException or ArgumentException)
-        {
-            throw new CliException(ExitCode.BadCache, $"Cannot open cache \"{directory}\" (--cache): {ex.Message}", ex);
         }
     }
 }

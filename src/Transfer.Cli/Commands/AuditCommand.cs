@@ -19,17 +19,18 @@ internal static class AuditCommand
         var folder = new Argument<string>("folder") { Description = "The labelled images: one sub-folder per class, as for 'train'." };
         var top = new Option<int>("--top") { Description = "How many suspects and near-duplicate pairs to list (the counts cover all).", DefaultValueFactory = _ => 20 };
         var cache = new Option<string?>("--cache") { Description = "Bottleneck cache folder. Default: .bottlenecks inside <folder> (the one 'train' fills)." };
-        var backbone = new Option<string>("--backbone") { Description = "A built-in backbone name (see 'transfer backbones') or an ONNX file with a descriptor <name>.json beside it.", DefaultValueFactory = _ => Backbones.Backbones.DefaultName };
-        var head = new Option<string>("--head") { Description = $"The head cross-validated to judge the labels: {string.Join(", ", CliInputs.Heads)}.", DefaultValueFactory = _ => "auto" };
+        var backbone = CliInputs.BackboneOption();
+        var head = CliInputs.Completing(new Option<string>("--head") { Description = $"The head cross-validated to judge the labels: {string.Join(", ", CliInputs.Heads)}.", DefaultValueFactory = _ => "auto" }, CliInputs.Heads);
+        var device = DeviceArgument.Create();
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds.", DefaultValueFactory = _ => Evaluation.CrossValidation.DefaultFolds };
         var seed = new Option<int>("--seed") { Description = "Seed of the fold assignment.", DefaultValueFactory = _ => 42 };
         var threshold = new Option<float>("--duplicate-threshold") { Description = "Cosine similarity of centred features from which two images are near-duplicates.", DefaultValueFactory = _ => LabelAuditOptions.DefaultDuplicateThreshold };
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Leave out images that cannot be decoded and list them, instead of stopping at the first one." };
         var json = new Option<bool>("--json") { Description = "Write the results as JSON: judge, counts, suspects (image, givenLabel, suggestedLabel, score), duplicates (a, b, similarity, crossClass), skipped." };
-        var command = new Command("audit", "List the images whose label looks wrong (cross-validated probabilities) and near-duplicate images, especially across classes.") { folder, top, cache, backbone, head, folds, seed, threshold, skipBad, json };
+        var command = new Command("audit", "List the images whose label looks wrong (cross-validated probabilities) and near-duplicate images, especially across classes.") { folder, top, cache, backbone, head, folds, seed, threshold, skipBad, json, device };
         command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => RunAsync(
             console,
-            new Settings(parse.GetValue(folder)!, parse.GetValue(top), parse.GetValue(cache), parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(folds), parse.GetValue(seed), parse.GetValue(threshold), parse.GetValue(skipBad), parse.GetValue(json)),
+            new Settings(parse.GetValue(folder)!, parse.GetValue(top), parse.GetValue(cache), parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(folds), parse.GetValue(seed), parse.GetValue(threshold), parse.GetValue(skipBad), parse.GetValue(json), parse.GetValue(device)!),
             ct)));
         return command;
     }
@@ -65,9 +66,10 @@ internal static class AuditCommand
         }
 
         var backbone = CliInputs.ResolveBackbone(s.Backbone);
-        var builder = TransferPipeline.For(images).WithBackbone(backbone);
+        var provider = DeviceArgument.Resolve(console, s.Device).Provider;
+        var builder = TransferPipeline.For(images).WithBackbone(backbone).WithLoggerFactory(console.LoggerFactory);
         builder = s.Cache is null ? builder : builder.CacheBottlenecks(Path.GetFullPath(s.Cache));
-        builder = s.SkipBadImages ? builder.WithFeaturizer(new FeaturizerOptions { BadImagePolicy = BadImagePolicy.Skip }) : builder;
+        builder = s.SkipBadImages || provider.IsCuda ? builder.WithFeaturizer(new FeaturizerOptions { BadImagePolicy = s.SkipBadImages ? BadImagePolicy.Skip : BadImagePolicy.Fail, ExecutionProvider = provider }) : builder;
         Embeddings embeddings;
         LabelAuditResult audit;
         try
@@ -128,5 +130,5 @@ internal static class AuditCommand
 
     private static string F(float value) => value.ToString("F3", CultureInfo.InvariantCulture);
 
-    private sealed record Settings(string Folder, int Top, string? Cache, string Backbone, string Head, int Folds, int Seed, float Threshold, bool SkipBadImages, bool Json);
+    private sealed record Settings(string Folder, int Top, string? Cache, string Backbone, string Head, int Folds, int Seed, float Threshold, bool SkipBadImages, bool Json, string Device);
 }

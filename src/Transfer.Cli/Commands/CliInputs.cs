@@ -14,6 +14,24 @@ internal static class CliInputs
     /// <summary>The <c>--head</c> values.</summary>
     public static readonly IReadOnlyList<string> Heads = ["auto", "lbfgs", "sdca", "lightgbm", "softmax", "mlp", "prototype", "knn"];
 
+    /// <summary>The <c>--resize</c> values.</summary>
+    public static readonly IReadOnlyList<string> ResizeModes = ["auto", "stretch", "crop", "pad"];
+
+    /// <summary>The <c>--augment</c> values.</summary>
+    public static readonly IReadOnlyList<string> AugmentPolicies = ["auto", "none", "flip", "standard"];
+
+    /// <summary>
+    /// Offers <paramref name="values"/> as the completions of <paramref name="option"/> (<c>transfer train --head &lt;TAB&gt;</c>).
+    /// Other values still parse: the command refuses them with its documented exit code, or takes them (a backbone's .onnx path).
+    /// </summary>
+    public static T Completing<T>(T option, IEnumerable<string> values)
+        where T : System.CommandLine.Option
+    {
+        string[] items = [.. values];
+        option.CompletionSources.Add(_ => items.Select(v => new System.CommandLine.Completions.CompletionItem(v)));
+        return option;
+    }
+
     public static string RequireDirectory(string path, string what)
     {
         if (!Directory.Exists(path))
@@ -34,6 +52,19 @@ internal static class CliInputs
         }
 
         return Path.GetFullPath(path);
+    }
+
+    /// <summary>Opens the bottleneck cache of <c>--cache</c> (exit code 10 when it cannot be), its warnings logged to <paramref name="loggerFactory"/>.</summary>
+    public static Caching.BottleneckCache OpenCache(string directory, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory, int segmentSize = Caching.BottleneckCacheOptions.DefaultSegmentSize)
+    {
+        try
+        {
+            return Caching.BottleneckCache.Open(Path.GetFullPath(directory), new Caching.BottleneckCacheOptions { SegmentSize = segmentSize, LoggerFactory = loggerFactory });
+        }
+        catch (Exception ex) when (ex is IOException or NotSupportedException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new CliException(ExitCode.BadCache, $"Cannot open cache \"{directory}\" (--cache): {ex.Message}", ex);
+        }
     }
 
     /// <summary>Reads a folder with one sub-folder per class.</summary>
@@ -57,11 +88,18 @@ internal static class CliInputs
     }
 
     /// <summary>The <c>--decode</c> option of the commands that featurize.</summary>
-    public static System.CommandLine.Option<string?> DecodeOption() => new("--decode")
-    {
-        Description = "How JPEG and WebP images are decoded: scaled (at the smallest 1/2, 1/4 or 1/8 scale that still covers the backbone's input, then resized; much faster on photos) or full (full size, then resized). Default: "
-            + (ImagePreprocessing.Default.ScaledDecode ? "scaled." : "full."),
-    };
+    public static System.CommandLine.Option<string?> DecodeOption() => Completing(
+        new System.CommandLine.Option<string?>("--decode")
+        {
+            Description = "How JPEG and WebP images are decoded: scaled (at the smallest 1/2, 1/4 or 1/8 scale that still covers the backbone's input, then resized; much faster on photos) or full (full size, then resized). Default: "
+                + (ImagePreprocessing.Default.ScaledDecode ? "scaled." : "full."),
+        },
+        ["scaled", "full"]);
+
+    /// <summary>The <c>--backbone</c> option: a built-in name (completed) or an ONNX file.</summary>
+    public static System.CommandLine.Option<string> BackboneOption() => Completing(
+        new System.CommandLine.Option<string>("--backbone") { Description = "A built-in backbone name (see 'transfer backbones') or an ONNX file with a descriptor <name>.json beside it.", DefaultValueFactory = _ => Transfer.Backbones.Backbones.DefaultName },
+        Transfer.Backbones.Backbones.Names);
 
     /// <summary>Reads <c>--decode</c>: <see langword="null"/> for the default, else whether to decode at a reduced scale.</summary>
     public static bool? ParseDecode(string? value) => value?.ToLowerInvariant() switch
@@ -142,8 +180,11 @@ internal static class CliInputs
         }
     }
 
-    /// <summary>Creates the head trainer for <c>--head</c>; <paramref name="epochs"/> is epochs for neural heads, iterations (rounds for LightGBM) for ML.NET heads.</summary>
-    public static HeadTrainer CreateHead(string name, int? epochs, int seed)
+    /// <summary>
+    /// Creates the head trainer for <c>--head</c>; <paramref name="epochs"/> is epochs for neural heads, iterations (rounds
+    /// for LightGBM) for ML.NET heads; <paramref name="neural"/> sets the neural heads' other options (train's --learning-rate...).
+    /// </summary>
+    public static HeadTrainer CreateHead(string name, int? epochs, int seed, Action<NeuralHeadOptions>? neural = null)
     {
         switch (name.ToUpperInvariant())
         {
@@ -156,9 +197,9 @@ internal static class CliInputs
             case "LIGHTGBM":
                 return new MlNetHeadTrainer(new MlNetHeadOptions { Trainer = MlNetTrainerKind.LightGbm, MaximumIterations = epochs }, seed);
             case "SOFTMAX":
-                return new NeuralHeadTrainer(new SoftmaxHead(NeuralOptions(epochs, seed)));
+                return new NeuralHeadTrainer(new SoftmaxHead(NeuralOptions(epochs, seed, neural)));
             case "MLP":
-                return new NeuralHeadTrainer(new MlpHead(NeuralOptions(epochs, seed)));
+                return new NeuralHeadTrainer(new MlpHead(NeuralOptions(epochs, seed, neural)));
             case "PROTOTYPE":
                 return new PrototypeHeadTrainer();
             case "KNN":
@@ -168,9 +209,10 @@ internal static class CliInputs
         }
     }
 
-    private static NeuralHeadOptions NeuralOptions(int? epochs, int seed) => new()
+    private static NeuralHeadOptions NeuralOptions(int? epochs, int seed, Action<NeuralHeadOptions>? configure)
     {
-        Epochs = epochs ?? NeuralHeadOptions.DefaultEpochs,
-        Seed = seed,
-    };
+        var options = new NeuralHeadOptions { Epochs = epochs ?? NeuralHeadOptions.DefaultEpochs, Seed = seed };
+        configure?.Invoke(options);
+        return options;
+    }
 }

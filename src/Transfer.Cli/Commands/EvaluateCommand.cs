@@ -14,10 +14,17 @@ internal static class EvaluateCommand
     public static Command Create(CliConsole console)
     {
         var model = new Argument<string>("model") { Description = "A model zip written by 'transfer train'." };
-        var folder = new Argument<string>("folder") { Description = "Labelled images: one sub-folder per class (classes must be among the model's)." };
+        var folder = new Argument<string?>("folder") { Description = "Labelled images: one sub-folder per class (classes must be among the model's), or --manifest.", Arity = ArgumentArity.ZeroOrOne };
         var json = new Option<bool>("--json") { Description = "Write the metrics as JSON: microAccuracy, macroAccuracy, logLoss, perClass, confusionMatrix..." };
-        var command = new Command("evaluate", "Evaluate a saved model on a folder of labelled images.") { model, folder, json };
-        command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => Task.FromResult(Run(console, parse.GetValue(model)!, parse.GetValue(folder)!, parse.GetValue(json), ct))));
+        var manifest = new ManifestArguments("Labelled images");
+        var device = DeviceArgument.Create();
+        var command = new Command("evaluate", "Evaluate a saved model on a folder of labelled images.") { model, folder, json, device };
+        foreach (var option in manifest.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => Task.FromResult(Run(console, parse.GetValue(model)!, parse.GetValue(folder), manifest.Read(parse), parse.GetValue(device)!, parse.GetValue(json), ct))));
         return command;
     }
 
@@ -47,18 +54,20 @@ internal static class EvaluateCommand
         console.WriteTable(headers, rows, Enumerable.Range(1, e.Classes.Count).ToArray());
     }
 
-    private static int Run(CliConsole console, string modelPath, string folder, bool json, CancellationToken ct)
+    private static int Run(CliConsole console, string modelPath, string? folder, ManifestArguments.Settings manifest, string device, bool json, CancellationToken ct)
     {
+        var provider = DeviceArgument.Resolve(console, device).Provider;
         using var model = CliInputs.LoadModel(modelPath);
-        var images = CliInputs.LoadImages(folder, "Image folder");
+        var images = ManifestArguments.LoadFolderOrManifest(folder, manifest, skipMissing: null, "Image").Images;
         var unknown = images.Classes.Where(c => !model.Classes.Contains(c, StringComparer.Ordinal)).ToList();
         if (unknown.Count > 0)
         {
-            throw new CliException(ExitCode.NoImages, $"Folder \"{folder}\" has classes the model does not know: {string.Join(", ", unknown)}. The model's classes: {string.Join(", ", model.Classes)}.");
+            string source = folder is null ? $"Manifest \"{manifest.Path}\"" : $"Folder \"{folder}\"";
+            throw new CliException(ExitCode.NoImages, $"{source} has classes the model does not know: {string.Join(", ", unknown)}. The model's classes: {string.Join(", ", model.Classes)}.");
         }
 
         ct.ThrowIfCancellationRequested();
-        using var predictor = model.CreatePredictor();
+        using var predictor = model.CreatePredictor(new Models.PredictorOptions { ExecutionProvider = provider, LoggerFactory = console.LoggerFactory });
         int classes = model.Classes.Count;
         var probabilities = new float[images.Count * classes];
         var labels = new int[images.Count];

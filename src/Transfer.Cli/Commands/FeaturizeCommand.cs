@@ -18,23 +18,30 @@ internal static class FeaturizeCommand
 {
     public static Command Create(CliConsole console)
     {
-        var inputs = new Argument<string[]>("images") { Description = "Image folders (one sub-folder per class) or CSV manifests (path,label). The first is the training set: --resize auto chooses from it, as 'train' does.", Arity = ArgumentArity.OneOrMore };
+        var inputs = new Argument<string[]>("images") { Description = "Image folders (one sub-folder per class) or CSV manifests (path,label). The first is the training set: --resize auto chooses from it, as 'train' does.", Arity = ArgumentArity.ZeroOrMore };
         var cache = new Option<string?>("--cache") { Description = "Bottleneck cache folder (shared by every shard, or one per shard merged later with 'transfer cache merge'). Default: .bottlenecks inside the first folder." };
-        var backbone = new Option<string>("--backbone") { Description = "A built-in backbone name (see 'transfer backbones') or an ONNX file with a descriptor <name>.json beside it.", DefaultValueFactory = _ => Backbones.Backbones.DefaultName };
+        var backbone = CliInputs.BackboneOption();
         var shard = new Option<string>("--shard") { Description = "This process's part i/N of the images, numbered from 0 (e.g. $JOB_COMPLETION_INDEX/8). Images are assigned by content hash: stable, and each distinct image to exactly one shard.", DefaultValueFactory = _ => "0/1" };
-        var resize = new Option<string>("--resize") { Description = "As 'train --resize': auto (chosen from the first input's images), stretch, crop or pad. Use the value 'train' will use.", DefaultValueFactory = _ => "auto" };
-        var augment = new Option<string>("--augment") { Description = "Views to featurize besides the plain one, as 'train --augment': auto and flip (the mirror image, what 'train' with its default head reads), standard, or none (for 'train' with a pinned --head).", DefaultValueFactory = _ => "auto" };
+        var resize = CliInputs.Completing(new Option<string>("--resize") { Description = "As 'train --resize': auto (chosen from the first input's images), stretch, crop or pad. Use the value 'train' will use.", DefaultValueFactory = _ => "auto" }, CliInputs.ResizeModes);
+        var augment = CliInputs.Completing(new Option<string>("--augment") { Description = "Views to featurize besides the plain one, as 'train --augment': auto and flip (the mirror image, what 'train' with its default head reads), standard, or none (for 'train' with a pinned --head).", DefaultValueFactory = _ => "auto" }, CliInputs.AugmentPolicies);
+        var manifest = new ManifestArguments("The training images (first input, before the folders)");
+        var device = DeviceArgument.Create();
         var decode = CliInputs.DecodeOption();
         var segmentSize = new Option<int>("--segment-size") { Description = "Vectors per committed cache segment: a kill loses at most this many per view (rerun the shard to resume).", DefaultValueFactory = _ => BottleneckCacheOptions.DefaultSegmentSize };
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Leave out images that cannot be decoded and list them, instead of stopping at the first one." };
         var json = new Option<bool>("--json") { Description = "Write the result as JSON." };
         var command = new Command("featurize", "Featurize images into a bottleneck cache, optionally one shard of them (--shard i/N), so 'train' on that cache featurizes nothing.")
         {
-            inputs, cache, backbone, shard, resize, augment, decode, segmentSize, skipBad, json,
+            inputs, cache, backbone, shard, resize, augment, decode, segmentSize, skipBad, json, device,
         };
+        foreach (var option in manifest.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => RunAsync(
             console,
-            new Settings(parse.GetValue(inputs)!, parse.GetValue(cache), parse.GetValue(backbone)!, parse.GetValue(shard)!, parse.GetValue(resize)!, parse.GetValue(augment)!, parse.GetValue(decode), parse.GetValue(segmentSize), parse.GetValue(skipBad), parse.GetValue(json)),
+            new Settings(parse.GetValue(inputs)!, parse.GetValue(cache), parse.GetValue(backbone)!, parse.GetValue(shard)!, parse.GetValue(resize)!, parse.GetValue(augment)!, parse.GetValue(decode), parse.GetValue(segmentSize), parse.GetValue(skipBad), parse.GetValue(json), manifest.Read(parse), parse.GetValue(device)!),
             ct)));
         return command;
     }
@@ -58,7 +65,22 @@ internal static class FeaturizeCommand
 
         var policy = CliInputs.ParseAugment(s.Augment);
         bool? scaled = CliInputs.ParseDecode(s.Decode);
-        var sets = s.Inputs.Select((input, i) => LoadInput(input, i == 0 ? "Image folder" : "Image folder or manifest")).ToList();
+        var provider = DeviceArgument.Resolve(console, s.Device).Provider;
+        var sets = s.Inputs.Select((input, i) => LoadInput(input, i == 0 && s.Manifest.Path is null ? "Image folder" : "Image folder or manifest")).ToList();
+        var listed = s.Manifest.Path is null ? null : ManifestArguments.Load(s.Manifest.Path, s.Manifest.PathColumn, s.Manifest.LabelColumn, s.SkipBadImages);
+        if (listed is not null)
+        {
+            sets.Insert(0, listed.Images);
+        }
+        else if (sets.Count == 0)
+        {
+            throw new CliException(ExitCode.Usage, "Pass the image folders (or CSV manifests) to featurize, or --manifest <labels.csv>.");
+        }
+        else if (s.Manifest.PathColumn is not null || s.Manifest.LabelColumn is not null)
+        {
+            throw new CliException(ExitCode.Usage, "--path-col and --label-col choose the columns of --manifest; pass --manifest <labels.csv>, or leave them out.");
+        }
+
         var backbone = CliInputs.ResolveBackbone(s.Backbone);
         var (preprocessing, reason) = ChoosePreprocessing(s.Resize, sets[0], backbone);
         preprocessing = scaled is { } decodeScaled ? preprocessing with { ScaledDecode = decodeScaled } : preprocessing;
@@ -66,13 +88,13 @@ internal static class FeaturizeCommand
         // Every distinct image once, in a stable order; this shard's by content hash.
         var all = sets.SelectMany(set => set.Entries).ToList();
         var mine = all.Where(e => shard.Contains(HashOf(e))).ToList();
-        string cacheDirectory = Path.GetFullPath(s.Cache ?? BottleneckCache.GetDefaultDirectory(sets[0].Root ?? Path.GetDirectoryName(Path.GetFullPath(s.Inputs[0]))!));
+        string cacheDirectory = Path.GetFullPath(s.Cache ?? BottleneckCache.GetDefaultDirectory(listed?.ManifestFolder ?? sets[0].Root ?? Path.GetDirectoryName(Path.GetFullPath(s.Inputs[0]))!));
         var clock = Stopwatch.StartNew();
         var views = new List<FeaturizedViewJson>();
-        var skipped = new List<SkippedImage>();
-        using (var cache = OpenCache(cacheDirectory, s.SegmentSize))
+        var skipped = new List<SkippedJson>(listed?.Skipped ?? []);
+        using (var cache = CliInputs.OpenCache(cacheDirectory, console.LoggerFactory, s.SegmentSize))
         {
-            var options = new FeaturizerOptions { Preprocessing = preprocessing, BadImagePolicy = s.SkipBadImages ? BadImagePolicy.Skip : BadImagePolicy.Fail };
+            var options = new FeaturizerOptions { LoggerFactory = console.LoggerFactory, Preprocessing = preprocessing, BadImagePolicy = s.SkipBadImages ? BadImagePolicy.Skip : BadImagePolicy.Fail, ExecutionProvider = provider };
             foreach (var view in new AugmentationView?[] { null }.Concat(AugmentationView.ForPolicy(policy)))
             {
                 using var featurizer = new Featurizer(backbone, options with { View = view }, deferSession: true);
@@ -81,13 +103,13 @@ internal static class FeaturizeCommand
                 var summary = await featurizer.FeaturizeAsync(mine, static (_, _) => { }, store, Progress(console, s.Json, name, shard), ct).ConfigureAwait(false);
                 store.Flush();
                 views.Add(new FeaturizedViewJson(name, store.Fingerprint, summary.CacheHits, summary.Computed));
-                skipped.AddRange(view is null ? summary.Skipped : []);
+                skipped.AddRange(view is null ? summary.Skipped.Select(k => new SkippedJson(k.Source, k.Reason)) : []);
             }
         }
 
         var result = new FeaturizeJson(
             cacheDirectory, backbone.Name, shard.ToString(), all.Count, mine.Count, views.Sum(v => v.CacheHits), views.Sum(v => v.Computed), clock.Elapsed.TotalSeconds,
-            preprocessing.ResizeMode.ToString(), reason, preprocessing.ScaledDecode, views, skipped.Select(k => new SkippedJson(k.Source, k.Reason)).ToList());
+            preprocessing.ResizeMode.ToString(), reason, preprocessing.ScaledDecode, views, skipped);
         if (s.Json)
         {
             Json.Write(console, result);
@@ -144,18 +166,6 @@ internal static class FeaturizeCommand
         }
     }
 
-    private static BottleneckCache OpenCache(string directory, int segmentSize)
-    {
-        try
-        {
-            return BottleneckCache.Open(directory, new BottleneckCacheOptions { SegmentSize = segmentSize });
-        }
-        catch (Exception ex) when (ex is IOException or NotSupportedException or UnauthorizedAccessException or ArgumentException)
-        {
-            throw new CliException(ExitCode.BadCache, $"Cannot open cache \"{directory}\" (--cache): {ex.Message}", ex);
-        }
-    }
-
     private static CallbackProgress<FeaturizationProgress>? Progress(CliConsole console, bool json, string view, ImageShard shard)
     {
         if (json)
@@ -174,5 +184,5 @@ internal static class FeaturizeCommand
         });
     }
 
-    private sealed record Settings(string[] Inputs, string? Cache, string Backbone, string Shard, string Resize, string Augment, string? Decode, int SegmentSize, bool SkipBadImages, bool Json);
+    private sealed record Settings(string[] Inputs, string? Cache, string Backbone, string Shard, string Resize, string Augment, string? Decode, int SegmentSize, bool SkipBadImages, bool Json, ManifestArguments.Settings Manifest, string Device);
 }

@@ -17,8 +17,9 @@ internal static class PredictCommand
         var json = new Option<bool>("--json") { Description = "Write the predictions as JSON: predictions[].image, label, score, top[] (and unknown with --unknown)." };
         var unknown = new Option<bool>("--unknown") { Description = "Answer 'unknown' for an image whose highest class probability is below the model's stored threshold (chosen in training for --unknown-rate)." };
         var unknownThreshold = new Option<float?>("--unknown-threshold") { Description = "With --unknown: this threshold on the highest class probability instead of the model's (needed for models saved without one)." };
-        var command = new Command("predict", "Predict the class of images with a saved model.") { model, images, top, json, unknown, unknownThreshold };
-        command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => Task.FromResult(Run(console, parse.GetValue(model)!, parse.GetValue(images)!, parse.GetValue(top), parse.GetValue(json), new PredictorOptions { RejectUnknown = parse.GetValue(unknown) || parse.GetValue(unknownThreshold) is not null, UnknownThreshold = parse.GetValue(unknownThreshold) }, ct))));
+        var device = DeviceArgument.Create();
+        var command = new Command("predict", "Predict the class of images with a saved model.") { model, images, top, json, unknown, unknownThreshold, device };
+        command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => Task.FromResult(Run(console, parse.GetValue(model)!, parse.GetValue(images)!, parse.GetValue(top), parse.GetValue(json), new PredictorOptions { LoggerFactory = console.LoggerFactory, RejectUnknown = parse.GetValue(unknown) || parse.GetValue(unknownThreshold) is not null, UnknownThreshold = parse.GetValue(unknownThreshold), ExecutionProvider = DeviceArgument.Resolve(console, parse.GetValue(device)!).Provider }, ct))));
         return command;
     }
 

@@ -20,14 +20,15 @@ internal static class SimilarCommand
         var image = new Argument<string>("image") { Description = "The query image." };
         var top = new Option<int>("--top") { Description = "How many similar images to list.", DefaultValueFactory = _ => 5 };
         var cache = new Option<string?>("--cache") { Description = "Bottleneck cache folder. Default: .bottlenecks inside <folder> (the one 'train' fills)." };
-        var backbone = new Option<string>("--backbone") { Description = "A built-in backbone name (see 'transfer backbones') or an ONNX file with a descriptor <name>.json beside it.", DefaultValueFactory = _ => Backbones.Backbones.DefaultName };
+        var backbone = CliInputs.BackboneOption();
+        var device = DeviceArgument.Create();
         var json = new Option<bool>("--json") { Description = "Write the results as JSON: query, folder, backbone, searched, results (image, label, score)." };
-        var command = new Command("similar", "List the images of a folder most similar to an image (cosine similarity of their features).") { folder, image, top, cache, backbone, json };
-        command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => RunAsync(console, parse.GetValue(folder)!, parse.GetValue(image)!, parse.GetValue(top), parse.GetValue(cache), parse.GetValue(backbone)!, parse.GetValue(json), ct)));
+        var command = new Command("similar", "List the images of a folder most similar to an image (cosine similarity of their features).") { folder, image, top, cache, backbone, json, device };
+        command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => RunAsync(console, parse.GetValue(folder)!, parse.GetValue(image)!, parse.GetValue(top), parse.GetValue(cache), parse.GetValue(backbone)!, parse.GetValue(json), parse.GetValue(device)!, ct)));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliConsole console, string folder, string image, int top, string? cache, string backboneName, bool json, CancellationToken ct)
+    private static async Task<int> RunAsync(CliConsole console, string folder, string image, int top, string? cache, string backboneName, bool json, string device, CancellationToken ct)
     {
         if (top < 1)
         {
@@ -37,8 +38,10 @@ internal static class SimilarCommand
         string query = CliInputs.RequireFile(image, "Query image");
         var images = CliInputs.LoadImages(folder, "Image folder");
         var backbone = CliInputs.ResolveBackbone(backboneName);
-        var builder = TransferPipeline.For(images).WithBackbone(backbone);
+        var provider = DeviceArgument.Resolve(console, device).Provider;
+        var builder = TransferPipeline.For(images).WithBackbone(backbone).WithLoggerFactory(console.LoggerFactory);
         builder = cache is null ? builder : builder.CacheBottlenecks(Path.GetFullPath(cache));
+        builder = provider.IsCuda ? builder.WithFeaturizer(new FeaturizerOptions { ExecutionProvider = provider }) : builder;
         var pipeline = builder.Build();
         var collection = await pipeline.FeaturizeAsync(cancellationToken: ct).ConfigureAwait(false);
 

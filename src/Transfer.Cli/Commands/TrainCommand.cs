@@ -11,34 +11,37 @@ using Transfer.Pipelines;
 namespace Transfer.Cli.Commands;
 
 /// <summary><c>transfer train &lt;folder&gt; --out &lt;model.zip&gt;</c>: featurize, train a head, evaluate, save.</summary>
-internal static class TrainCommand
+internal static partial class TrainCommand
 {
     public static Command Create(CliConsole console)
     {
-        var folder = new Argument<string>("folder") { Description = "Training images: one sub-folder per class." };
+        var folder = new Argument<string?>("folder") { Description = "Training images: one sub-folder per class (or --manifest).", Arity = ArgumentArity.ZeroOrOne };
         var output = new Option<string>("--out", "-o") { Description = "Where to save the model (an ML.NET model zip).", Required = true };
-        var test = new Option<string?>("--test") { Description = "Test images (one sub-folder per class). Without it, --test-fraction of the training images is held out." };
+        var test = new Option<string?>("--test") { Description = "Test images: one sub-folder per class, or a CSV manifest as --manifest (same columns). Without it, --test-fraction of the training images is held out." };
         var testFraction = new Option<double?>("--test-fraction") { Description = "Estimate the accuracy on this fraction held out (then put back: the saved model is trained on every image); 0 for no estimate. Default without --test: 5-fold cross-validation (a 20 % hold-out above 20,000 images)." };
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds of the estimate and of the automatic head choice.", DefaultValueFactory = _ => 5 };
-        var augment = new Option<string?>("--augment") { Description = "Augmented views of the training images: auto (the mirror image, in training and as a test-time flip, each used only when cross-validation says it helps; the default with --head auto), none (the default with a pinned head), flip, or standard (flip + 2 crop/colour jitters). Each view is cached." };
-        var cache = new Option<string?>("--cache") { Description = "Bottleneck cache folder. Default: .bottlenecks inside <folder>." };
-        var backbone = new Option<string>("--backbone") { Description = "A built-in backbone name (see 'transfer backbones') or an ONNX file with a descriptor <name>.json beside it.", DefaultValueFactory = _ => Backbones.Backbones.DefaultName };
-        var head = new Option<string>("--head") { Description = "Head: auto (chosen by cross-validated log-loss among maximum-entropy heads of several L2 weights and an MLP), lbfgs, sdca, lightgbm, softmax or mlp.", DefaultValueFactory = _ => "auto" };
+        var augment = CliInputs.Completing(new Option<string?>("--augment") { Description = "Augmented views of the training images: auto (the mirror image, in training and as a test-time flip, each used only when cross-validation says it helps; the default with --head auto), none (the default with a pinned head), flip, or standard (flip + 2 crop/colour jitters). Each view is cached." }, CliInputs.AugmentPolicies);
+        var cache = new Option<string?>("--cache") { Description = "Bottleneck cache folder. Default: .bottlenecks inside <folder> (or the --manifest's folder)." };
+        var backbone = CliInputs.BackboneOption();
+        var head = CliInputs.Completing(new Option<string>("--head") { Description = "Head: auto (chosen by cross-validated log-loss among maximum-entropy heads of several L2 weights and an MLP), lbfgs, sdca, lightgbm, softmax, mlp, prototype or knn.", DefaultValueFactory = _ => "auto" }, CliInputs.Heads);
         var epochs = new Option<int?>("--epochs") { Description = "Epochs (softmax, mlp; default 30), iterations (lbfgs, sdca) or boosting rounds (lightgbm); default: the trainer's." };
         var seed = new Option<int>("--seed") { Description = "Seed for the test split and the head.", DefaultValueFactory = _ => 42 };
         var json = new Option<bool>("--json") { Description = "Write the result as JSON (no progress output)." };
         var report = new Option<string?>("--report") { Description = "Write an HTML evaluation report (metrics, confusion matrix, worst mistakes, dataset audit, run manifest) to this file. Needs a test set." };
         var int8 = new Option<bool>("--int8") { Description = "Quantize the backbone to int8 (static QDQ, calibrated on a sample of the training images) before featurizing. Its features are cached apart from fp32 ones." };
-        var resize = new Option<string>("--resize") { Description = "How images are resized to the backbone's input: auto (a centre crop for opaque photos; a stretch for images with transparency, small or elongated images), stretch, crop or pad.", DefaultValueFactory = _ => "auto" };
+        var resize = CliInputs.Completing(new Option<string>("--resize") { Description = "How images are resized to the backbone's input: auto (a centre crop for opaque photos; a stretch for images with transparency, small or elongated images), stretch, crop or pad.", DefaultValueFactory = _ => "auto" }, CliInputs.ResizeModes);
         var decode = CliInputs.DecodeOption();
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Leave out images that cannot be decoded (truncated, not an image...) and list them, instead of stopping at the first one." };
         var unknownRate = new Option<double>("--unknown-rate") { Description = "The false-rejection rate of the stored 'unknown' threshold (predict --unknown): the fraction of the known classes' held-out images it rejects.", DefaultValueFactory = _ => Models.UnknownRejection.DefaultFalseRejectionRate };
         var fineTune = new FineTuneArguments();
+        var manifest = new ManifestArguments("Training images");
+        var neural = new NeuralHeadArguments();
+        var device = DeviceArgument.Create();
         var command = new Command("train", "Train a classifier on a folder of images (one sub-folder per class) and save it as a model zip.")
         {
             folder, output, test, testFraction, folds, augment, resize, decode, cache, backbone, head, epochs, seed, json, report, int8, skipBad, unknownRate,
         };
-        foreach (var option in fineTune.All)
+        foreach (var option in fineTune.All.Concat(manifest.All).Concat(neural.All).Append(device))
         {
             command.Options.Add(option);
         }
@@ -47,7 +50,8 @@ internal static class TrainCommand
             console,
             new TrainSettings(
                 parse.GetValue(folder)!, parse.GetValue(output)!, parse.GetValue(test), parse.GetValue(testFraction), parse.GetValue(cache),
-                parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(report), parse.GetValue(int8), parse.GetValue(skipBad), parse.GetValue(folds), parse.GetValue(augment), parse.GetValue(resize)!, parse.GetValue(decode), fineTune.Read(parse), parse.GetValue(unknownRate)),
+                parse.GetValue(backbone)!, parse.GetValue(head)!, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(json), parse.GetValue(report), parse.GetValue(int8), parse.GetValue(skipBad), parse.GetValue(folds), parse.GetValue(augment), parse.GetValue(resize)!, parse.GetValue(decode), fineTune.Read(parse), parse.GetValue(unknownRate),
+                manifest.Read(parse), neural.Read(parse), parse.GetValue(device)!),
             ct)));
         return command;
     }
@@ -84,9 +88,16 @@ internal static class TrainCommand
             throw new CliException(ExitCode.Usage, string.Create(CultureInfo.InvariantCulture, $"--unknown-rate must be in [0, 1), was {s.UnknownRate}."));
         }
 
-        var images = CliInputs.LoadImages(s.Folder, "Image folder");
-        var testImages = s.Test is null ? null : CliInputs.LoadImages(s.Test, "Test folder (--test)");
-        var headTrainer = CliInputs.CreateHead(s.Head, s.Epochs, s.Seed);
+        var configureNeural = NeuralHeadArguments.Validate(s.Neural, s.Head);
+        var (provider, activeDevice) = DeviceArgument.Resolve(console, s.Device);
+        bool testIsCsv = s.Test is not null && File.Exists(s.Test) && s.Test.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
+        var loaded = ManifestArguments.LoadFolderOrManifest(s.Folder, s.Manifest, s.SkipBadImages, "Image", columnsUsedElsewhere: testIsCsv);
+        var images = loaded.Images;
+        var testLoaded = s.Test is null ? null
+            : testIsCsv ? ManifestArguments.Load(s.Test, s.Manifest.PathColumn, s.Manifest.LabelColumn, s.SkipBadImages)
+            : new ManifestArguments.Loaded(CliInputs.LoadImages(s.Test, "Test folder (--test)"), [], null);
+        var testImages = testLoaded?.Images;
+        var headTrainer = CliInputs.CreateHead(s.Head, s.Epochs, s.Seed, configureNeural);
         var backbone = CliInputs.ResolveBackbone(s.Backbone);
         string outPath = PrepareOutput(s.Out);
         string? reportPath = null;
@@ -101,6 +112,7 @@ internal static class TrainCommand
         }
 
         var builder = TransferPipeline.For(images).WithBackbone(backbone).TrainHead(headTrainer).UnknownFalseRejectionRate(s.UnknownRate);
+        builder = builder.WithLoggerFactory(console.LoggerFactory); // --verbosity, --log-file
         builder = testImages is not null ? builder.TestOn(testImages)
             : s.TestFraction is { } fraction ? builder.TestFraction(fraction, s.Seed)
             : images.Count > TransferPipelineBuilder.CrossValidationImageLimit ? builder.TestFraction(0.2, s.Seed)
@@ -116,9 +128,12 @@ internal static class TrainCommand
 
         builder = scaledDecode is { } scaled ? builder.DecodeScaled(scaled) : builder;
 
-        if (s.Cache is not null)
+        // A manifest's images have no folder of their own: by default their cache is beside the manifest.
+        string? cacheDirectory = s.Cache is not null ? Path.GetFullPath(s.Cache)
+            : loaded.ManifestFolder is { } listed ? Caching.BottleneckCache.GetDefaultDirectory(listed) : null;
+        if (cacheDirectory is not null)
         {
-            builder = builder.CacheBottlenecks(Path.GetFullPath(s.Cache));
+            builder = builder.CacheBottlenecks(cacheDirectory);
         }
 
         if (reportPath is not null)
@@ -131,9 +146,9 @@ internal static class TrainCommand
             builder = builder.QuantizeBackbone();
         }
 
-        if (s.SkipBadImages)
+        if (s.SkipBadImages || provider.IsCuda)
         {
-            builder = builder.WithFeaturizer(new FeaturizerOptions { BadImagePolicy = BadImagePolicy.Skip });
+            builder = builder.WithFeaturizer(new FeaturizerOptions { BadImagePolicy = s.SkipBadImages ? BadImagePolicy.Skip : BadImagePolicy.Fail, ExecutionProvider = provider });
         }
 
         builder = s.FineTune.Apply(builder);
@@ -174,6 +189,8 @@ internal static class TrainCommand
         }
 
         int testCount = result.TestFeatures?.Images.Count ?? 0;
+        var skippedRows = (testLoaded?.Skipped ?? []).ToList(); // the training set's own skipped rows are in result.Skipped
+        string snippet = LoadSnippet.For(outPath, result.Model.Manifest.Head.Contains("lightgbm", StringComparison.OrdinalIgnoreCase));
         if (s.Json)
         {
             Json.Write(console, new TrainJson(
@@ -181,7 +198,7 @@ internal static class TrainCommand
                 result.TrainFeatures.CacheHits + (result.TestFeatures?.CacheHits ?? 0),
                 result.TrainFeatures.Computed + (result.TestFeatures?.Computed ?? 0),
                 result.FeaturizeTime.TotalSeconds, result.TrainTime.TotalSeconds,
-                result.Skipped.Select(k => new SkippedJson(k.Source, k.Reason)).ToList(),
+                [.. skippedRows, .. result.Skipped.Select(k => new SkippedJson(k.Source, k.Reason))],
                 result.Evaluation is null ? null : EvaluationJson.From(result.Evaluation),
                 result.Report is null ? null : reportPath,
                 result.Estimate is null ? null : EstimateJson.From(result.Estimate),
@@ -192,14 +209,20 @@ internal static class TrainCommand
                 pipeline.FeaturizerOptions.Preprocessing.ResizeMode.ToString(),
                 pipeline.PreprocessingReason,
                 FineTuneArguments.Json(result),
-                UnknownJson.From(result.Model.Manifest.Unknown)));
+                UnknownJson.From(result.Model.Manifest.Unknown))
+            {
+                Device = activeDevice,
+                Manifest = s.Manifest.Path is null ? null : Path.GetFullPath(s.Manifest.Path),
+                LoadSnippet = snippet,
+                HeadDescription = result.Model.Manifest.HeadDescription,
+            });
             return (int)ExitCode.Success;
         }
 
         int hits = result.TrainFeatures.CacheHits + (result.TestFeatures?.CacheHits ?? 0);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Trained {headTrainer.Name} on {backbone.Name} features of {result.TrainFeatures.Images.Count} images, {result.Model.Classes.Count} classes ({string.Join(", ", result.Model.Classes)})."));
         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Featurized in {result.FeaturizeTime.TotalSeconds:F1} s ({hits} from the bottleneck cache), head trained in {result.TrainTime.TotalSeconds:F1} s."));
-        foreach (var skipped in result.Skipped)
+        foreach (var skipped in skippedRows.Concat(result.Skipped.Select(k => new SkippedJson(k.Source, k.Reason))))
         {
             console.WriteLine($"Skipped {skipped.Source}: {skipped.Reason}");
         }
@@ -251,6 +274,8 @@ internal static class TrainCommand
         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"The saved head was trained on {result.TrainedOnImages} images."));
         console.WriteLine(UnknownJson.Describe(result.Model.Manifest.Unknown));
         console.WriteLine($"Saved {outPath}");
+        console.WriteLine("Use it in a .NET app:");
+        console.WriteLine(snippet);
         return (int)ExitCode.Success;
     }
 
@@ -275,107 +300,7 @@ internal static class TrainCommand
         return full;
     }
 
-    private static async Task<TransferResult> RunWithProgressAsync(CliConsole console, TransferPipeline pipeline, bool json, CancellationToken ct)
-    {
-        if (json)
-        {
-            return await pipeline.RunAsync(null, ct).ConfigureAwait(false);
-        }
-
-        if (!console.Interactive)
-        {
-            // Plain: a line per stage and every 25 % of featurization.
-            var lastQuarter = new Dictionary<string, int>(StringComparer.Ordinal);
-            var plain = new CallbackProgress<PipelineProgress>(p =>
-            {
-                if (p.Featurization is { } f && f.Total > 0)
-                {
-                    int quarter = f.Completed * 4 / f.Total;
-                    lock (lastQuarter)
-                    {
-                        if (lastQuarter.TryGetValue(p.Dataset, out int last) && last >= quarter)
-                        {
-                            return;
-                        }
-
-                        lastQuarter[p.Dataset] = quarter;
-                    }
-
-                    console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Featurizing {p.Dataset}: {f.Completed}/{f.Total} ({f.CacheHits} cached)"));
-                }
-                else if (p.Stage == PipelineStage.TrainingHead)
-                {
-                    console.WriteLine("Training the head...");
-                }
-                else if (p.Stage == PipelineStage.FineTuning)
-                {
-                    FineTuneArguments.WriteProgress(console, p);
-                }
-            });
-            return await pipeline.RunAsync(plain, ct).ConfigureAwait(false);
-        }
-
-        return await console.Ansi.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .StartAsync(async ctx =>
-            {
-                var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
-                var progress = new CallbackProgress<PipelineProgress>(p =>
-                {
-                    lock (tasks)
-                    {
-                        string key = p.Stage == PipelineStage.Featurizing ? p.Dataset : p.Stage == PipelineStage.FineTuning ? $"{p.Stage}{p.FineTuning?.Stage}{p.FineTuning?.Epoch}" : p.Stage.ToString();
-                        if (p.Stage == PipelineStage.Done)
-                        {
-                            foreach (var t in tasks.Values)
-                            {
-                                t.Value = t.MaxValue;
-                                t.StopTask();
-                            }
-
-                            return;
-                        }
-
-                        if (!tasks.TryGetValue(key, out var task))
-                        {
-                            foreach (var t in tasks.Values.Where(t => !t.IsFinished))
-                            {
-                                t.Value = t.MaxValue;
-                                t.StopTask();
-                            }
-
-                            string label = p.Stage switch
-                            {
-                                PipelineStage.Featurizing => $"Featurizing {p.Dataset}",
-                                PipelineStage.TrainingHead => "Training the head",
-                                PipelineStage.FineTuning => p.FineTuning?.Stage switch
-                                {
-                                    FineTuning.FineTuneStage.Caching => "Fine-tuning: caching activations",
-                                    FineTuning.FineTuneStage.WarmStart => "Fine-tuning: warm-start head",
-                                    _ => $"Fine-tuning epoch {p.FineTuning?.Epoch}/{p.FineTuning?.Epochs}",
-                                },
-                                _ => "Evaluating",
-                            };
-                            task = ctx.AddTask(Markup.Escape(label), maxValue: 1);
-                            tasks[key] = task;
-                        }
-
-                        if (p.Featurization is { } f && f.Total > 0)
-                        {
-                            task.MaxValue = f.Total;
-                            task.Value = f.Completed;
-                        }
-                        else if (p.FineTuning is { Batches: > 0 } t)
-                        {
-                            task.MaxValue = t.Batches;
-                            task.Value = t.Batch;
-                        }
-                    }
-                });
-                return await pipeline.RunAsync(progress, ct).ConfigureAwait(false);
-            }).ConfigureAwait(false);
-    }
-
     private sealed record TrainSettings(
-        string Folder, string Out, string? Test, double? TestFraction, string? Cache, string Backbone, string Head, int? Epochs, int Seed, bool Json, string? Report, bool Int8, bool SkipBadImages, int Folds, string? Augment, string Resize, string? Decode, FineTuneArguments.Settings FineTune, double UnknownRate);
+        string? Folder, string Out, string? Test, double? TestFraction, string? Cache, string Backbone, string Head, int? Epochs, int Seed, bool Json, string? Report, bool Int8, bool SkipBadImages, int Folds, string? Augment, string Resize, string? Decode, FineTuneArguments.Settings FineTune, double UnknownRate,
+        ManifestArguments.Settings Manifest, NeuralHeadArguments.Settings Neural, string Device);
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console;
 
 namespace Transfer.Cli.Output;
@@ -40,6 +42,12 @@ internal sealed class CliConsole
 
     /// <summary>Gets the Spectre.Console renderer over <see cref="Out"/>.</summary>
     public IAnsiConsole Ansi { get; }
+
+    /// <summary>Gets or sets the logging of the running command line (<c>--verbosity</c>, <c>--log-file</c>), set by <see cref="CliApp.RunAsync"/>.</summary>
+    public CliLogging? Logging { get; set; }
+
+    /// <summary>Gets the logger factory commands pass to the library: stderr (and the log file) at the chosen verbosity; none before <see cref="CliApp.RunAsync"/> sets <see cref="Logging"/>.</summary>
+    public ILoggerFactory LoggerFactory => Logging?.Factory ?? NullLoggerFactory.Instance;
 
     /// <summary>Creates the console of the process: interactive when neither stdout nor stderr is redirected.</summary>
     /// <returns>The console.</returns>

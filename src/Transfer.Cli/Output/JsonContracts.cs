@@ -64,7 +64,20 @@ internal sealed record TrainJson(
     string Resize = "Stretch",
     string? ResizeReason = null,
     FineTuneJson? FineTune = null,
-    UnknownJson? Unknown = null);
+    UnknownJson? Unknown = null)
+{
+    /// <summary>Gets where the backbone ran: <c>CPU</c>, or <c>CUDA:N</c> (<c>CPU</c> after a fallback from <c>--device cuda</c>).</summary>
+    public string Device { get; init; } = "CPU";
+
+    /// <summary>Gets the full path of <c>--manifest</c>, or <see langword="null"/> for a folder.</summary>
+    public string? Manifest { get; init; }
+
+    /// <summary>Gets the C# that loads and uses the saved model in an app (as printed after a text-mode run).</summary>
+    public string LoadSnippet { get; init; } = string.Empty;
+
+    /// <summary>Gets the trained head's options as recorded in the model (e.g. <c>MlpHead(epochs=30, batch=32, lr=0.001, ..., hidden=[128], ...)</c>).</summary>
+    public string HeadDescription { get; init; } = string.Empty;
+}
 
 /// <summary>What <c>train --fine-tune</c> did: epochs, held-out figures before and after, throughput, and the frozen model's test metrics when the tuned model replaced it.</summary>
 internal sealed record FineTuneJson(

@@ -88,6 +88,8 @@ public sealed partial class BottleneckStore
 
             _hits += keys.Length - missing.Count;
             _misses += missing.Count;
+            Diagnostics.CoreTelemetry.CacheHits.Add(keys.Length - missing.Count);
+            Diagnostics.CoreTelemetry.CacheMisses.Add(missing.Count);
             return new CacheLookupResult(keys.Length, [.. missing]);
         }
     }

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Transfer.Backbones;
+using Transfer.Diagnostics;
 using Transfer.Images;
 
 namespace Transfer.Featurization;
@@ -163,6 +164,19 @@ public sealed partial class Featurizer : IDisposable
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(sink);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        using var activity = StartActivity(images.Count, store is not null);
+        try
+        {
+            return Record(activity, await FeaturizeCoreAsync(images, sink, store, progress, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (Instrumentation.Fail(activity, ex))
+        {
+            throw;
+        }
+    }
+
+    private async Task<FeaturizationSummary> FeaturizeCoreAsync(IReadOnlyList<ImageEntry> images, FeatureSink sink, IFeatureStore? store, IProgress<FeaturizationProgress>? progress, CancellationToken cancellationToken)
+    {
         var run = new RunState(images.Count);
         int decodeThreads = Options.DecodeThreads > 0 ? Options.DecodeThreads : Environment.ProcessorCount;
         if (store is null)

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Diagnostics;
+using Transfer.Diagnostics;
 using Transfer.Featurization;
 using Transfer.Heads;
 using Transfer.Images;
@@ -117,6 +119,9 @@ public sealed class Predictor : IDisposable
     {
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        long started = Stopwatch.GetTimestamp();
+        using var activity = Instrumentation.Source.StartActivity(ScoringTelemetry.PredictSpan); // null, and nothing allocated, without a listener
+        activity?.SetTag("transfer.images", images.Count);
         top = Math.Clamp(top, 1, Classes.Count);
         int batch = Math.Min(_session.ActiveProvider.IsCuda ? _options.GpuBatchSize : _options.BatchSize, Math.Max(1, images.Count));
         int d = _session.FeatureLength;
@@ -151,6 +156,12 @@ public sealed class Predictor : IDisposable
         {
             ArrayPool<float>.Shared.Return(pixels);
             ArrayPool<float>.Shared.Return(features);
+        }
+
+        ScoringTelemetry.Predictions.Add(results.Count);
+        if (ScoringTelemetry.PredictionDuration.Enabled)
+        {
+            ScoringTelemetry.PredictionDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
 
         return results;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Transfer.Cli.Commands;
 
 namespace Transfer.Cli.Tests.Commands;
 
@@ -16,6 +17,27 @@ public sealed class TrainCommandTests(CliData data)
         Assert.Contains("Micro-accuracy", data.TrainOutput, StringComparison.Ordinal);
         Assert.Contains("Saved " + data.Model, data.TrainOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("\u001b[", data.TrainOutput, StringComparison.Ordinal); // plain output: no ANSI escapes off a terminal
+    }
+
+    [Fact]
+    public void Train_Saved_PrintsHowToLoadTheModelInAnApp()
+    {
+        string after = data.TrainOutput[data.TrainOutput.IndexOf("Saved " + data.Model, StringComparison.Ordinal)..];
+
+        Assert.Contains("Use it in a .NET app:", after, StringComparison.Ordinal);
+        Assert.Contains("// dotnet add package Transfer.Scoring", after, StringComparison.Ordinal);
+        Assert.Contains("using var model = TransferModel.Load(@\"" + data.Model + "\");", after, StringComparison.Ordinal);
+        Assert.Contains("using var predictor = model.CreatePredictor();", after, StringComparison.Ordinal);
+        Assert.Contains("new MLContext().Model.Load(@\"" + data.Model + "\", out _)", after, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadSnippet_PathWithAQuote_IsAValidVerbatimString()
+    {
+        string snippet = LoadSnippet.For("/models/my \"best\".zip", usesLightGbm: true);
+
+        Assert.Contains("TransferModel.Load(@\"/models/my \"\"best\"\".zip\")", snippet, StringComparison.Ordinal);
+        Assert.Contains("dotnet add package Transfer.Scoring Microsoft.ML.LightGbm", snippet, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -40,6 +62,10 @@ public sealed class TrainCommandTests(CliData data)
         Assert.InRange(accuracy, 0.5, 1.0);
         Assert.True(File.Exists(model));
         Assert.Empty(run.Error);
+        Assert.Equal("CPU", root.GetProperty("device").GetString());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("manifest").ValueKind);
+        Assert.Contains("TransferModel.Load(@\"" + model + "\")", root.GetProperty("loadSnippet").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("SoftmaxHead(epochs=20, batch=32,", root.GetProperty("headDescription").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

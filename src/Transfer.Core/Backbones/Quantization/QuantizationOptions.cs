@@ -17,6 +17,8 @@ public sealed class QuantizationOptions
     /// <summary>The default number of held-out images for the accuracy guard.</summary>
     public const int DefaultHeldOutImageCount = 64;
 
+    private ILogger? _logger;
+
     /// <summary>Gets how many images (a stratified sample of the set given) calibrate the activation ranges.</summary>
     /// <value>The default value is 64.</value>
     public int CalibrationImageCount { get; init; } = DefaultCalibrationImageCount;
@@ -99,7 +101,17 @@ public sealed class QuantizationOptions
 
     /// <summary>Gets the logger that receives the guard's warnings and a summary, or <see langword="null"/> for none.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
-    public ILogger? Logger { get; init; }
+    public ILogger? Logger { get => _logger; init => _logger = value; }
+
+    /// <summary>Returns a copy of these options that logs to another logger (how a pipeline's logger factory reaches the quantizer).</summary>
+    /// <param name="logger">The logger, or <see langword="null"/> for none.</param>
+    /// <returns>The copy; these options are unchanged.</returns>
+    public QuantizationOptions WithLogger(ILogger? logger)
+    {
+        var copy = (QuantizationOptions)MemberwiseClone();
+        copy._logger = logger;
+        return copy;
+    }
 
     /// <summary>Checks the options together and lists every problem at once.</summary>
     /// <exception cref="OptionsValidationException">One or more values are invalid; <see cref="OptionsValidationException.Problems"/> lists them all, in order.</exception>

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Transfer.IntegrationTests.Gpu;
+namespace Transfer.Tests;
 
-/// <summary>Records every log entry at or above Information, with its level and category.</summary>
+/// <summary>Records every log entry at or above Information, with its level and category (source shared by the test projects that check log lines).</summary>
 internal sealed class CapturingLoggerFactory : ILoggerFactory
 {
     public ConcurrentQueue<(string Category, LogLevel Level, string Message)> Entries { get; } = new();
