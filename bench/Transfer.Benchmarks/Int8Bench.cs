@@ -13,8 +13,8 @@ namespace Transfer.Benchmarks;
 /// <summary>
 /// The int8 backbone (<see cref="Backbone.QuantizeAsync"/>, default options) against the fp32 one, in one run: raw ONNX
 /// Runtime on pre-decoded pixels at batch 1/8/16 for both graphs, and Transfer's featurizer end to end on each, interleaved
-/// rounds, medians. <c>int8 accuracy [--entropy]</c> measures instead test accuracy with the default head (L-BFGS) on Fashion-MNIST 5,000/2,000.
-/// Run alone: <c>dotnet run -c Release --project bench/Transfer.Benchmarks -- int8 [accuracy [--train 5000] [--test 2000] [--entropy]] [--quick] [--out file]</c>.
+/// rounds, medians. <c>int8 accuracy [--entropy] [--before]</c> measures instead test accuracy with the default head (L-BFGS) on Fashion-MNIST 5,000/2,000.
+/// Run alone: <c>dotnet run -c Release --project bench/Transfer.Benchmarks -- int8 [accuracy [--train 5000] [--test 2000] [--entropy] [--before]] [--quick] [--out file]</c>.
 /// </summary>
 internal static class Int8Bench
 {
@@ -40,7 +40,7 @@ internal static class Int8Bench
         {
             if (accuracy)
             {
-                await AccuracyAsync(report, data, trainCount, testCount, args.Contains("--entropy"), Log);
+                await AccuracyAsync(report, data, trainCount, testCount, args.Contains("--entropy"), args.Contains("--before"), Log);
             }
             else
             {
@@ -120,7 +120,7 @@ internal static class Int8Bench
     }
 
     /// <summary>Test accuracy with the default head (L-BFGS) on fp32 and int8 features: Fashion-MNIST 5,000 train / 2,000 test.</summary>
-    private static async Task AccuracyAsync(BenchReport report, BenchData data, int trainCount, int testCount, bool entropy, Action<string> log)
+    private static async Task AccuracyAsync(BenchReport report, BenchData data, int trainCount, int testCount, bool entropy, bool before, Action<string> log)
     {
         var train = data.PngSet(trainCount);
         var test = data.PngSet(testCount, skip: trainCount);
@@ -129,8 +129,13 @@ internal static class Int8Bench
         var variants = new List<(string Name, QuantizationOptions? Options)>
         {
             ("fp32", null),
-            ("int8 percentile (default)", new QuantizationOptions()),
+            ("int8 (defaults: MSE ranges, weight-scale search)", new QuantizationOptions()),
         };
+        if (before)
+        {
+            variants.Add(("int8 percentile 0.01/99.99, |w|max scales (the defaults before)", new QuantizationOptions { Method = CalibrationMethod.Percentile, SearchWeightScales = false }));
+        }
+
         if (entropy)
         {
             variants.Add(("int8 entropy", new QuantizationOptions { Method = CalibrationMethod.Entropy }));

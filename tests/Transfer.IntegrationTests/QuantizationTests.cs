@@ -100,7 +100,7 @@ public sealed class QuantizationTests(QuantizedResNet18Fixture fixture) : IClass
         Assert.Equal(64, report.CalibrationImages);
         Assert.Equal(64, report.HeldOutImages);
         Assert.Equal(fixture.Fp32.Fingerprint, report.SourceFingerprint);
-        Assert.Contains("method=Percentile(0.01,99.99)", report.Settings, StringComparison.Ordinal);
+        Assert.Contains("w=s8-sym-per-channel-7bit-mse;method=MinimumSquaredError;", report.Settings, StringComparison.Ordinal);
         Assert.Empty(report.Warnings);
         Assert.Contains(fixture.Progress, p => p.Stage == "calibrate-histogram" && p.Completed == p.Total);
         Assert.Contains(fixture.Progress, p => p.Stage == "guard");

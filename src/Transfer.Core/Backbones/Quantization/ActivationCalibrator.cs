@@ -91,6 +91,10 @@ internal static class ActivationCalibrator
                 float threshold = RangeEstimator.EntropyThreshold(histograms[i], Math.Max(Math.Abs(min[i]), Math.Abs(max[i])), levels);
                 ranges[tensors[i]] = (Math.Max(min[i], -threshold), Math.Min(max[i], threshold));
             }
+            else if (options.Method == CalibrationMethod.MinimumSquaredError)
+            {
+                ranges[tensors[i]] = RangeEstimator.MinimumSquaredError(histograms[i], min[i], max[i]);
+            }
             else
             {
                 ranges[tensors[i]] = RangeEstimator.Percentile(histograms[i], min[i], max[i], options.LowerPercentile, options.UpperPercentile);

@@ -22,42 +22,9 @@ internal static class BackboneQuantizer
     {
         var clock = Stopwatch.StartNew();
         var (calibration, heldOut) = Sample(images, options);
-        var source = fp32.LoadSourceModel();
-        var (folded, foldedCount) = BatchNormFolding.Fold(source);
-        var plan = QdqPlan.Create(folded.Graph, options.KeepFp32);
-        var unknown = options.KeepFp32.Where(k => !folded.Graph.Node.Any(n => n.Name == k || n.OpType == k)).ToList();
-        if (unknown.Count > 0)
-        {
-            throw new ArgumentException($"QuantizationOptions.KeepFp32 names [{string.Join(", ", unknown)}], which match no node name or op type of backbone \"{fp32.Name}\". Use node names or op types of the model (e.g. Conv, Add).", nameof(options));
-        }
-
-        // 1. Calibrate on the fp32 (folded) pixels → features graph; the backbone's input is the preprocessing output there.
-        var fused = BackboneGraph.Build(folded, fp32.Descriptor, options.Preprocessing.AlphaBackground, fp32.InputResized);
-        string Fused(string t) => t == fp32.Descriptor.InputName ? NormalizedInput : t;
-        var calibrated = plan.CalibratedTensors.ToList();
-        int perImage = 4 * fp32.Width * fp32.Height;
-        var pixels = new float[(long)calibration.Count * perImage];
-        for (int i = 0; i < calibration.Count; i++)
-        {
-            ct.ThrowIfCancellationRequested();
-            var entry = calibration.Entries[i];
-            ImageDecoder.DecodeToPlanes(entry.ReadBytes().Span, entry.Name, fp32.Width, fp32.Height, options.Preprocessing, pixels.AsSpan(i * perImage, perImage));
-            progress?.Report(new QuantizationProgress("decode", i + 1, calibration.Count));
-        }
-
-        var fusedRanges = await Task.Run(
-            () => ActivationCalibrator.Calibrate(fused, [.. calibrated.Select(Fused)], pixels, calibration.Count, fp32.Width, fp32.Height, options, progress, ct),
-            ct).ConfigureAwait(false);
-        var ranges = calibrated.ToDictionary(t => t, t => QuantizationParameters.FromRange(fusedRanges[Fused(t)].Low, fusedRanges[Fused(t)].High), StringComparer.Ordinal);
-
-        // 2. Write and check the QDQ graph.
-        var quantized = QdqGraphWriter.Write(folded, options.KeepFp32, ranges, options.ReduceWeightRange, out int convs);
-        var problems = OnnxStructure.Check(quantized);
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException($"The quantized graph of backbone \"{fp32.Name}\" is malformed (a Transfer bug; report it with the model): {string.Join(" ", problems)}");
-        }
-
+        var pixels = DecodePixels(fp32, calibration, options, progress, ct);
+        var build = await Task.Run(() => Build(fp32, pixels, calibration.Count, options, progress, ct), ct).ConfigureAwait(false);
+        var (quantized, plan, foldedCount, convs) = (build.Quantized, build.Plan, build.BatchNormsFolded, build.QuantizedConvs);
         progress?.Report(new QuantizationProgress("write", 1, 1));
         var report = new QuantizationReport
         {
@@ -93,10 +60,56 @@ internal static class BackboneQuantizer
 
         if (report.Warnings.Count > 0 && options.GuardAction == AccuracyGuardAction.Refuse)
         {
-            throw new QuantizationAccuracyException($"The int8 backbone \"{int8.Name}\" was refused by the accuracy guard: {string.Join(" ", report.Warnings)} Calibrate on more or more representative images, try CalibrationMethod.Entropy, keep sensitive nodes in fp32 (QuantizationOptions.KeepFp32), or relax MinMeanCosine/MaxAccuracyDrop.", report);
+            throw new QuantizationAccuracyException($"The int8 backbone \"{int8.Name}\" was refused by the accuracy guard: {string.Join(" ", report.Warnings)} Calibrate on more or more representative images, try another CalibrationMethod, keep sensitive nodes in fp32 (QuantizationOptions.KeepFp32), or relax MinMeanCosine/MaxAccuracyDrop.", report);
         }
 
         return int8;
+    }
+
+    /// <summary>
+    /// Folds BatchNorm, calibrates on <paramref name="pixels"/> (planar A,R,G,B, <paramref name="count"/> images, the
+    /// preprocessing of <paramref name="options"/>) and writes the checked QDQ graph: quantization without the guard.
+    /// </summary>
+    public static QdqBuild Build(Backbone fp32, float[] pixels, int count, QuantizationOptions options, IProgress<QuantizationProgress>? progress, CancellationToken ct)
+    {
+        var (folded, foldedCount) = BatchNormFolding.Fold(fp32.LoadSourceModel());
+        var plan = QdqPlan.Create(folded.Graph, options.KeepFp32);
+        var unknown = options.KeepFp32.Where(k => !folded.Graph.Node.Any(n => n.Name == k || n.OpType == k)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new ArgumentException($"QuantizationOptions.KeepFp32 names [{string.Join(", ", unknown)}], which match no node name or op type of backbone \"{fp32.Name}\". Use node names or op types of the model (e.g. Conv, Add).", nameof(options));
+        }
+
+        // Calibrate on the fp32 (folded) pixels → features graph; the backbone's input is the preprocessing output there.
+        var fused = BackboneGraph.Build(folded, fp32.Descriptor, options.Preprocessing.AlphaBackground, fp32.InputResized);
+        string Fused(string t) => t == fp32.Descriptor.InputName ? NormalizedInput : t;
+        var calibrated = plan.CalibratedTensors.ToList();
+        var fusedRanges = ActivationCalibrator.Calibrate(fused, [.. calibrated.Select(Fused)], pixels, count, fp32.Width, fp32.Height, options, progress, ct);
+        var ranges = calibrated.ToDictionary(t => t, t => QuantizationParameters.FromRange(fusedRanges[Fused(t)].Low, fusedRanges[Fused(t)].High), StringComparer.Ordinal);
+        var quantized = QdqGraphWriter.Write(folded, options.KeepFp32, ranges, options.ReduceWeightRange, options.SearchWeightScales, out int convs);
+        var problems = OnnxStructure.Check(quantized);
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException($"The quantized graph of backbone \"{fp32.Name}\" is malformed (a Transfer bug; report it with the model): {string.Join(" ", problems)}");
+        }
+
+        return new QdqBuild(folded, quantized, plan, foldedCount, convs);
+    }
+
+    /// <summary>Decodes images into planar A,R,G,B floats at the backbone's input size, as calibration reads them.</summary>
+    public static float[] DecodePixels(Backbone fp32, ImageSet images, QuantizationOptions options, IProgress<QuantizationProgress>? progress, CancellationToken ct)
+    {
+        int perImage = 4 * fp32.Width * fp32.Height;
+        var pixels = new float[(long)images.Count * perImage];
+        for (int i = 0; i < images.Count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var entry = images.Entries[i];
+            ImageDecoder.DecodeToPlanes(entry.ReadBytes().Span, entry.Name, fp32.Width, fp32.Height, options.Preprocessing, pixels.AsSpan(i * perImage, perImage));
+            progress?.Report(new QuantizationProgress("decode", i + 1, images.Count));
+        }
+
+        return pixels;
     }
 
     /// <summary>The fp32 backbone with its BatchNorms folded into the Convs (for tests of the folding).</summary>
@@ -175,7 +188,7 @@ internal static class BackboneQuantizer
     }
 
     /// <summary>Stratified, reproducible samples: classes take turns, each in a seeded shuffle; held-out images never calibrate.</summary>
-    private static (ImageSet Calibration, ImageSet HeldOut) Sample(ImageSet images, QuantizationOptions options)
+    public static (ImageSet Calibration, ImageSet HeldOut) Sample(ImageSet images, QuantizationOptions options)
     {
         if (images.Count == 0)
         {

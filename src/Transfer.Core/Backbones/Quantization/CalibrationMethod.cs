@@ -8,4 +8,10 @@ public enum CalibrationMethod
 
     /// <summary>The clipping threshold that minimises the KL divergence between the value histogram and its 8-bit quantization (TensorRT's entropy calibration).</summary>
     Entropy,
+
+    /// <summary>
+    /// The range whose 8-bit quantization has the least expected squared error (rounding inside plus clipping outside),
+    /// searched on the value histogram.
+    /// </summary>
+    MinimumSquaredError,
 }

@@ -1,6 +1,6 @@
 namespace Transfer.Backbones.Quantization;
 
-/// <summary>Chooses an activation range from a histogram: percentiles, or the KL-optimal clipping threshold.</summary>
+/// <summary>Chooses an activation range from a histogram: percentiles, the KL-optimal clipping threshold, or the MSE-optimal range.</summary>
 internal static class RangeEstimator
 {
     /// <summary>The value range between two percentiles of a histogram over [min, max].</summary>
@@ -116,6 +116,56 @@ internal static class RangeEstimator
         }
 
         return (float)(absMax * bestBin / bins);
+    }
+
+    /// <summary>
+    /// The range of a histogram over [min, max] whose uint8 asymmetric quantization has the least expected squared error:
+    /// rounding inside the range plus clipping outside it, each bin taken at its centre. Candidates shrink [min, max] by a
+    /// common factor (for a range inside [0, ∞), the upper end alone), from the full range down to 1/<paramref name="steps"/> of it.
+    /// </summary>
+    public static (float Low, float High) MinimumSquaredError(long[] histogram, float min, float max, int steps = 512)
+    {
+        double lowEnd = Math.Min(0, min), highEnd = Math.Max(0, max);
+        if (highEnd - lowEnd <= 0)
+        {
+            return (min, max);
+        }
+
+        double width = (max - (double)min) / histogram.Length;
+        double bestError = double.PositiveInfinity, bestFactor = 1;
+        for (int k = steps; k >= 1; k--)
+        {
+            double factor = k / (double)steps;
+            double error = SquaredError(histogram, min, width, lowEnd * factor, highEnd * factor, bestError);
+            if (error < bestError)
+            {
+                bestError = error;
+                bestFactor = factor;
+            }
+        }
+
+        return ((float)(lowEnd * bestFactor), (float)(highEnd * bestFactor));
+    }
+
+    /// <summary>The squared error of quantizing the histogram's bin centres to 256 levels over [low, high] (0 exact); stops early past <paramref name="limit"/>.</summary>
+    internal static double SquaredError(long[] histogram, double min, double width, double low, double high, double limit = double.PositiveInfinity)
+    {
+        var p = QuantizationParameters.FromRange((float)low, (float)high);
+        double scale = p.Scale, zero = p.ZeroPoint, error = 0;
+        for (int b = 0; b < histogram.Length && error < limit; b++)
+        {
+            if (histogram[b] == 0)
+            {
+                continue;
+            }
+
+            double x = min + ((b + 0.5) * width);
+            double q = Math.Clamp(Math.Round(x / scale) + zero, 0, 255);
+            double d = x - ((q - zero) * scale);
+            error += histogram[b] * d * d;
+        }
+
+        return error;
     }
 
     private static double Divergence(ReadOnlySpan<double> p, ReadOnlySpan<double> q)

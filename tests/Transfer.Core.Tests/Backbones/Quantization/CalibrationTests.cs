@@ -79,11 +79,14 @@ public sealed class CalibrationTests
         {
             new QuantizationOptions().CanonicalKey(),
             new QuantizationOptions { Method = CalibrationMethod.Entropy }.CanonicalKey(),
-            new QuantizationOptions { UpperPercentile = 99.9 }.CanonicalKey(),
+            new QuantizationOptions { Method = CalibrationMethod.Percentile }.CanonicalKey(),
+            new QuantizationOptions { Method = CalibrationMethod.Percentile, UpperPercentile = 99.9 }.CanonicalKey(),
+            new QuantizationOptions { SearchWeightScales = false }.CanonicalKey(),
             new QuantizationOptions { ReduceWeightRange = false }.CanonicalKey(),
             new QuantizationOptions { KeepFp32 = ["Add"] }.CanonicalKey(),
         };
         Assert.Equal(keys.Length, keys.Distinct().Count());
-        Assert.Equal("int8-qdq;act=u8-asym-per-tensor;w=s8-sym-per-channel-7bit;method=Percentile(0.01,99.99);calibration=64;seed=42;keep=[]", keys[0]);
+        Assert.Equal("int8-qdq;act=u8-asym-per-tensor;w=s8-sym-per-channel-7bit-mse;method=MinimumSquaredError;calibration=64;seed=42;keep=[]", keys[0]);
+        Assert.Equal("int8-qdq;act=u8-asym-per-tensor;w=s8-sym-per-channel-7bit-mse;method=Percentile(0.01,99.99);calibration=64;seed=42;keep=[]", keys[2]);
     }
 }

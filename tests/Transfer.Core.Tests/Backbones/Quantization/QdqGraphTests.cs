@@ -35,7 +35,7 @@ public sealed class QdqGraphTests
         Assert.Equal(["x", "r1", "p1", "b2", "r2"], plan.Tensors); // conv1 and add write their Relu's name; the MaxPool output shares r1's range
         Assert.Equal("r1", plan.SharedRange["p1"]);
         var ranges = Calibrate(folded, plan.CalibratedTensors);
-        var quantized = QdqGraphWriter.Write(folded, [], ranges, reduceWeightRange: true, out int convs);
+        var quantized = QdqGraphWriter.Write(folded, [], ranges, reduceWeightRange: true, searchWeightScales: false, out int convs);
         Assert.Equal(2, convs);
         Assert.Empty(OnnxStructure.Check(quantized));
         Assert.DoesNotContain(quantized.Graph.Node, n => n.OpType == "Relu");
@@ -60,7 +60,7 @@ public sealed class QdqGraphTests
     {
         var (folded, _) = BatchNormFolding.Fold(TinyCnn.Create());
         var plan = QdqPlan.Create(folded.Graph, ["conv2"]);
-        var quantized = QdqGraphWriter.Write(folded, ["conv2"], Calibrate(folded, plan.CalibratedTensors), reduceWeightRange: false, out int convs);
+        var quantized = QdqGraphWriter.Write(folded, ["conv2"], Calibrate(folded, plan.CalibratedTensors), reduceWeightRange: false, searchWeightScales: false, out int convs);
         Assert.Equal(1, convs);
         Assert.Equal(["conv2"], plan.KeptFp32);
         var conv2 = quantized.Graph.Node.Single(n => n.Name == "conv2");
@@ -75,7 +75,7 @@ public sealed class QdqGraphTests
     {
         var (folded, _) = BatchNormFolding.Fold(TinyCnn.Create());
         var plan = QdqPlan.Create(folded.Graph, []);
-        var quantized = QdqGraphWriter.Write(folded, [], Calibrate(folded, plan.CalibratedTensors), reduceWeightRange: true, out _);
+        var quantized = QdqGraphWriter.Write(folded, [], Calibrate(folded, plan.CalibratedTensors), reduceWeightRange: true, searchWeightScales: false, out _);
         quantized.Graph.Node.Single(n => n.Name == "gap").Input[0] = "nowhere";
         var scale = quantized.Graph.Initializer.Single(t => t.Name == "w1_bnfolded_scale");
         scale.Dims[0] = 3;
