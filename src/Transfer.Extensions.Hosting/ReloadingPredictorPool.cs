@@ -184,7 +184,11 @@ public sealed partial class ReloadingPredictorPool : IDisposable
         var model = TransferModel.Load(ModelPath);
         try
         {
-            var predictorOptions = new PredictorOptions { IntraOpThreads = _options.IntraOpThreads, LoggerFactory = _loggerFactory };
+            var predictorOptions = new PredictorOptions
+            {
+                IntraOpThreads = _options.IntraOpThreads > 0 ? _options.IntraOpThreads : PredictorPool.DefaultIntraOpThreads(_options.PoolSize),
+                LoggerFactory = _loggerFactory,
+            };
             return new ModelGeneration(model, new PredictorPool(model, _options.PoolSize, predictorOptions), signature, number);
         }
         catch

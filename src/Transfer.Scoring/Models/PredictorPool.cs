@@ -23,7 +23,7 @@ public sealed class PredictorPool : IDisposable
     /// <summary>Initializes a pool over a loaded model.</summary>
     /// <param name="model">The model; it must stay undisposed while the pool creates predictors.</param>
     /// <param name="size">The most predictors (and concurrent predictions), at least 1.</param>
-    /// <param name="options">The options of every predictor; <see langword="null"/> for one ONNX Runtime thread per core divided by <paramref name="size"/>.</param>
+    /// <param name="options">The options of every predictor; <see langword="null"/> for <see cref="DefaultIntraOpThreads"/> ONNX Runtime threads each.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is below 1.</exception>
     public PredictorPool(TransferModel model, int size, PredictorOptions? options = null)
     {
@@ -34,11 +34,16 @@ public sealed class PredictorPool : IDisposable
         }
 
         _model = model;
-        _options = options ?? new PredictorOptions { IntraOpThreads = Math.Max(1, Environment.ProcessorCount / size) };
+        _options = options ?? new PredictorOptions { IntraOpThreads = DefaultIntraOpThreads(size) };
         _slots = new SemaphoreSlim(size, size);
         Size = size;
         Classes = model.Classes;
     }
+
+    /// <summary>The ONNX Runtime threads of each predictor when a pool's options do not say: the cores divided by the pool size, at least 1, so that full pools do not oversubscribe the cores.</summary>
+    /// <param name="size">The pool size.</param>
+    /// <returns>The thread count.</returns>
+    public static int DefaultIntraOpThreads(int size) => Math.Max(1, Environment.ProcessorCount / Math.Max(1, size));
 
     /// <summary>Gets the most predictors the pool holds, which is also the most predictions run at once.</summary>
     public int Size { get; }
