@@ -42,12 +42,8 @@ public static class TransferModelClasses
                 throw new ArgumentException($"Backbone \"{backbone.Name}\" (fingerprint {backbone.Fingerprint[..16]}…) is not the one the model was trained with (\"{m.Backbone}\", {m.BackboneFingerprint[..Math.Min(16, m.BackboneFingerprint.Length)]}…; an int8 or resized backbone has its own). Pass the model's backbone.", nameof(backbone));
             }
 
-            var preprocessing = (options?.Preprocessing ?? ImagePreprocessing.Default) with
-            {
-                ResizeMode = model.Preprocessing.ResizeMode,
-                AlphaBackground = model.Preprocessing.AlphaBackground,
-                ApplyExifOrientation = model.Preprocessing.ApplyExifOrientation,
-            };
+            // The model's preprocessing (resize, background, EXIF, decoding: what its key holds), as Predictor takes it; only the pixel limit is the caller's.
+            var preprocessing = model.Preprocessing with { MaxPixels = (options?.Preprocessing ?? ImagePreprocessing.Default).MaxPixels };
             return new Featurizer(backbone, (options ?? new FeaturizerOptions()) with { Preprocessing = preprocessing, View = null }, deferSession: true);
         }
 
