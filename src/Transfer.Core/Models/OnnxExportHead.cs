@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
@@ -38,7 +37,8 @@ internal static class OnnxExportHead
         if (parts.Count > 0 && parts[0] is OnnxTransformer onnx)
         {
             // A neural or similarity head: its own graph first (Features → log-probabilities).
-            var graph = ModelProto.Parser.ParseFrom(OnnxBytes(onnx, model.Manifest.Head));
+            var graph = Heads.Similarity.SimilarityGraph.FromTransformer(onnx)
+                ?? throw new NotSupportedException($"The head \"{model.Manifest.Head}\" runs an ONNX graph that ML.NET did not save. Retrain the model with another head (e.g. --head lbfgs).");
             current = Merge(graph, current, model.Manifest.Head, nodes, initializers);
             next = 1;
         }
@@ -180,22 +180,6 @@ internal static class OnnxExportHead
         }
 
         return Rename(g.Output[0].Name);
-    }
-
-    /// <summary>The ONNX model inside an <c>ApplyOnnxModel</c> transformer, as ML.NET saves it (a 32-bit length, then the bytes).</summary>
-    private static byte[] OnnxBytes(OnnxTransformer onnx, string headName)
-    {
-        using var saved = new MemoryStream();
-        new MLContext(0).Model.Save(onnx, null, saved);
-        saved.Position = 0;
-        using var zip = new ZipArchive(saved, ZipArchiveMode.Read);
-        var entry = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("OnnxModel", StringComparison.Ordinal))
-            ?? throw new NotSupportedException($"The head \"{headName}\" runs an ONNX graph that ML.NET did not save. Retrain the model with another head (e.g. --head lbfgs).");
-        using var s = entry.Open();
-        using var bytes = new MemoryStream();
-        s.CopyTo(bytes);
-        var all = bytes.ToArray();
-        return all[4..];
     }
 
     private static IEnumerable<ITransformer> Flatten(ITransformer t)
