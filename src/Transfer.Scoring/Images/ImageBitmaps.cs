@@ -138,15 +138,13 @@ internal static class ImageBitmaps
         _ => null,
     };
 
-    /// <summary>Resizes exactly as ML.NET's <c>MLImage.CloneWithResizing</c> does for the mode.</summary>
+    /// <summary>
+    /// Resizes exactly as ML.NET's <c>MLImage.CloneWithResizing</c> does for the mode. An image already at the size is not
+    /// passed here: ML.NET's <c>ResizeImages</c> leaves it as it is (and SkiaSharp 3's cubic draw would blur it), so
+    /// <see cref="ImageDecoder.DecodeToPlanes"/> writes it without resizing.
+    /// </summary>
     public static SKBitmap? Resize(SKBitmap image, int width, int height, ResizeMode mode)
     {
-        // ML.NET's ResizeImages returns an image already at the size as it is (and SkiaSharp 3's cubic draw would blur it).
-        if (image.Width == width && image.Height == height)
-        {
-            return image.Copy();
-        }
-
         if (mode == ResizeMode.Stretch)
         {
 #pragma warning disable CS0618 // The overload ML.NET itself calls; kept for bit-exact parity.

@@ -26,6 +26,12 @@ public static class ImageDecoder
         }
 
         using var decoded = ImageBitmaps.Decode(encoded, name, preprocessing, width, height);
+        if (decoded.Width == width && decoded.Height == height)
+        {
+            ImageBitmaps.WritePlanes(decoded, destination); // already at the size: as ML.NET's ResizeImages, no resize and no copy
+            return;
+        }
+
         using var resized = ImageBitmaps.Resize(decoded, width, height, preprocessing.ResizeMode)
             ?? throw new InvalidImageException(name, $"resizing to {width}×{height} failed.");
         ImageBitmaps.WritePlanes(resized, destination);
