@@ -32,7 +32,7 @@ internal static class PipelineFineTuning
         double l2 = chosen is MaximumEntropyHeadTrainer maximumEntropy ? maximumEntropy.Options.L2Regularization : FineTuneOptions.DefaultWarmStartL2;
         var options = pipeline.FineTune!.Resolve(mirrored, l2);
 
-        using var activations = pipeline.CacheDirectory is null ? null : BottleneckCache.Open(pipeline.CacheDirectory, new BottleneckCacheOptions { Storage = VectorStorage.HalfPrecision, SegmentSize = ActivationSegmentSize });
+        using var activations = pipeline.OpenCache(new BottleneckCacheOptions { Storage = VectorStorage.HalfPrecision, SegmentSize = ActivationSegmentSize });
         var relay = progress is null ? null : new TransferPipeline.SynchronousProgress<FineTuneProgress>(p => progress.Report(new PipelineProgress(PipelineStage.FineTuning, "train", p.Featurization) { FineTuning = p }));
         var result = await new FineTuner(options).TuneAsync(backbone, train, pipeline.FeaturizerOptions, activations is null ? null : (key, length) => activations.GetStore(key, length), relay, cancellationToken).ConfigureAwait(false);
         if (result.Summary.KeptFrozen)

@@ -11,8 +11,18 @@ namespace Transfer.Pipelines;
 /// <content>The featurization stage of <see cref="RunAsync"/>: plain images, then each augmented view; and the head choice's log line.</content>
 public sealed partial class TransferPipeline
 {
-    /// <summary>Opens the bottleneck cache, if any, logging to the pipeline's logger factory.</summary>
-    private BottleneckCache? OpenCache() => CacheDirectory is null ? null : BottleneckCache.Open(CacheDirectory, new BottleneckCacheOptions { LoggerFactory = LoggerFactory });
+    /// <summary>Opens the bottleneck cache, if any, logging to the pipeline's logger factory (the fine-tuning activations' cache passes its own storage options).</summary>
+    internal BottleneckCache? OpenCache(BottleneckCacheOptions? options = null)
+    {
+        if (CacheDirectory is null)
+        {
+            return null;
+        }
+
+        options ??= new BottleneckCacheOptions();
+        options.LoggerFactory = LoggerFactory;
+        return BottleneckCache.Open(CacheDirectory, options);
+    }
 
     /// <summary>
     /// Featurizes the training and test images, then the augmented views of the training images, each in a cache store of
