@@ -34,7 +34,7 @@ internal static class AddClassCommand
     private static async Task<int> RunAsync(CliConsole console, string modelPath, string folder, string label, string output, string? cacheDirectory, string? backboneName, bool skipBad, bool json, string device, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var provider = DeviceArgument.Resolve(console, device).Provider;
+        var provider = DeviceArgument.Resolve(console, device);
         if (string.IsNullOrWhiteSpace(label))
         {
             throw new CliException(ExitCode.Usage, "--label must name the new class; it was empty.");

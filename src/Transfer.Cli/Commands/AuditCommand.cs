@@ -66,7 +66,7 @@ internal static class AuditCommand
         }
 
         var backbone = CliInputs.ResolveBackbone(s.Backbone);
-        var provider = DeviceArgument.Resolve(console, s.Device).Provider;
+        var provider = DeviceArgument.Resolve(console, s.Device);
         var builder = TransferPipeline.For(images).WithBackbone(backbone).WithLoggerFactory(console.LoggerFactory);
         builder = s.Cache is null ? builder : builder.CacheBottlenecks(Path.GetFullPath(s.Cache));
         builder = s.SkipBadImages || provider.IsCuda ? builder.WithFeaturizer(new FeaturizerOptions { BadImagePolicy = s.SkipBadImages ? BadImagePolicy.Skip : BadImagePolicy.Fail, ExecutionProvider = provider }) : builder;

@@ -52,23 +52,23 @@ internal static class DeviceArgument
 
     /// <summary>
     /// Reads <c>--device</c> and, for CUDA, checks now whether it can be used: if not, logs one warning and asks the
-    /// library for the CPU. Returns the provider to ask for and the one that will run.
+    /// library for the CPU. Returns the provider that will run, which is the one to ask for.
     /// </summary>
-    public static (ExecutionProvider Provider, string Active) Resolve(CliConsole console, string value)
+    public static ExecutionProvider Resolve(CliConsole console, string value)
     {
         var requested = Parse(value);
         if (!requested.IsCuda)
         {
-            return (requested, requested.ToString());
+            return requested;
         }
 
         var probe = GpuSupport.ProbeCuda(requested.DeviceId);
         if (probe.IsAvailable)
         {
-            return (requested, requested.ToString());
+            return requested;
         }
 
         CliLog.DeviceFellBackToCpu(console.LoggerFactory.CreateLogger(CliLog.Category), value, requested.ToString(), probe.Problem ?? string.Empty);
-        return (ExecutionProvider.Cpu, ExecutionProvider.Cpu.ToString());
+        return ExecutionProvider.Cpu;
     }
 }

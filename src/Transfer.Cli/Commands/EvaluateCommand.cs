@@ -56,9 +56,9 @@ internal static class EvaluateCommand
 
     private static int Run(CliConsole console, string modelPath, string? folder, ManifestArguments.Settings manifest, string device, bool json, CancellationToken ct)
     {
-        var provider = DeviceArgument.Resolve(console, device).Provider;
+        var provider = DeviceArgument.Resolve(console, device);
         using var model = CliInputs.LoadModel(modelPath);
-        var images = ManifestArguments.LoadFolderOrManifest(folder, manifest, skipMissing: null, "Image").Images;
+        var images = ManifestArguments.LoadFolderOrManifest(folder, manifest, skipMissing: null, "Image");
         var unknown = images.Classes.Where(c => !model.Classes.Contains(c, StringComparer.Ordinal)).ToList();
         if (unknown.Count > 0)
         {

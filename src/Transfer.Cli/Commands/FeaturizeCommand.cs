@@ -65,12 +65,12 @@ internal static class FeaturizeCommand
 
         var policy = CliInputs.ParseAugment(s.Augment);
         bool? scaled = CliInputs.ParseDecode(s.Decode);
-        var provider = DeviceArgument.Resolve(console, s.Device).Provider;
+        var provider = DeviceArgument.Resolve(console, s.Device);
         var sets = s.Inputs.Select((input, i) => LoadInput(input, i == 0 && s.Manifest.Path is null ? "Image folder" : "Image folder or manifest")).ToList();
         var listed = s.Manifest.Path is null ? null : ManifestArguments.Load(s.Manifest.Path, s.Manifest.PathColumn, s.Manifest.LabelColumn, s.SkipBadImages);
         if (listed is not null)
         {
-            sets.Insert(0, listed.Images);
+            sets.Insert(0, listed);
         }
         else if (sets.Count == 0)
         {
@@ -87,11 +87,11 @@ internal static class FeaturizeCommand
 
         // Every distinct image once, in a stable order; this shard's by content hash.
         var all = sets.SelectMany(set => set.Entries).ToList();
-        var mine = all.Where(e => shard.Contains(HashOf(e))).ToList();
-        string cacheDirectory = Path.GetFullPath(s.Cache ?? BottleneckCache.GetDefaultDirectory(listed?.ManifestFolder ?? sets[0].Root ?? Path.GetDirectoryName(Path.GetFullPath(s.Inputs[0]))!));
+        var mine = shard.Count <= 1 ? all : all.Where(e => shard.Contains(HashOf(e))).ToList(); // one shard: every image, without reading each one to hash it
+        string cacheDirectory = Path.GetFullPath(s.Cache ?? BottleneckCache.GetDefaultDirectory(sets[0].Root ?? Path.GetDirectoryName(Path.GetFullPath(s.Inputs[0]))!));
         var clock = Stopwatch.StartNew();
         var views = new List<FeaturizedViewJson>();
-        var skipped = new List<SkippedJson>(listed?.Skipped ?? []);
+        var skipped = (listed?.Skipped ?? []).Select(k => new SkippedJson(k.Source, k.Reason)).ToList();
         using (var cache = CliInputs.OpenCache(cacheDirectory, console.LoggerFactory, s.SegmentSize))
         {
             var options = new FeaturizerOptions { LoggerFactory = console.LoggerFactory, Preprocessing = preprocessing, BadImagePolicy = s.SkipBadImages ? BadImagePolicy.Skip : BadImagePolicy.Fail, ExecutionProvider = provider };
@@ -101,7 +101,6 @@ internal static class FeaturizeCommand
                 var store = cache.GetStore(featurizer.FeatureSpaceKey, featurizer.FeatureLength);
                 string name = view?.CanonicalKey() ?? "plain";
                 var summary = await featurizer.FeaturizeAsync(mine, static (_, _) => { }, store, Progress(console, s.Json, name, shard), ct).ConfigureAwait(false);
-                store.Flush();
                 views.Add(new FeaturizedViewJson(name, store.Fingerprint, summary.CacheHits, summary.Computed));
                 skipped.AddRange(view is null ? summary.Skipped.Select(k => new SkippedJson(k.Source, k.Reason)) : []);
             }
@@ -127,7 +126,7 @@ internal static class FeaturizeCommand
     }
 
     private static ImageSet LoadInput(string input, string what) =>
-        File.Exists(input) && input.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? LoadManifest(input) : CliInputs.LoadImages(input, what);
+        ManifestArguments.IsCsv(input) ? LoadManifest(input) : CliInputs.LoadImages(input, what);
 
     private static ImageSet LoadManifest(string path)
     {

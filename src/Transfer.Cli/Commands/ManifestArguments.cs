@@ -33,7 +33,7 @@ internal sealed class ManifestArguments
     /// is <see langword="null"/> for a command without <c>--skip-bad-images</c>; <paramref name="columnsUsedElsewhere"/>
     /// when another CSV (train's <c>--test</c>) takes <c>--path-col</c> and <c>--label-col</c>.
     /// </summary>
-    public static Loaded LoadFolderOrManifest(string? folder, Settings manifest, bool? skipMissing, string what, bool columnsUsedElsewhere = false)
+    public static ImageSet LoadFolderOrManifest(string? folder, Settings manifest, bool? skipMissing, string what, bool columnsUsedElsewhere = false)
     {
         if (manifest.Path is null)
         {
@@ -44,7 +44,7 @@ internal sealed class ManifestArguments
 
             return folder is null
                 ? throw new CliException(ExitCode.Usage, $"Pass the {what.ToLowerInvariant()} folder (one sub-folder per class) or --manifest <labels.csv>.")
-                : new Loaded(CliInputs.LoadImages(folder, $"{what} folder"), [], null);
+                : CliInputs.LoadImages(folder, $"{what} folder");
         }
 
         if (folder is not null)
@@ -58,16 +58,17 @@ internal sealed class ManifestArguments
     /// <summary>
     /// Reads a manifest (<see cref="ImageSet.FromManifest(string, ManifestLayout, ImageSetOptions?, CancellationToken)"/>
     /// with a header naming the columns). Missing files fail (exit 4) unless <paramref name="skipMissing"/>, which lists
-    /// them instead (<see langword="null"/>: the command has no <c>--skip-bad-images</c> to suggest).
+    /// them instead, in the set's <see cref="ImageSet.Skipped"/> (<see langword="null"/>: the command has no
+    /// <c>--skip-bad-images</c> to suggest). The set's <see cref="ImageSet.Root"/> is the manifest's folder, where the
+    /// default cache goes.
     /// </summary>
-    public static Loaded Load(string csv, string? pathColumn, string? labelColumn, bool? skipMissing)
+    public static ImageSet Load(string csv, string? pathColumn, string? labelColumn, bool? skipMissing)
     {
         string full = CliInputs.RequireFile(csv, "Manifest (--manifest)");
         try
         {
             var options = new ImageSetOptions { MissingFilePolicy = skipMissing == true ? BadImagePolicy.Skip : BadImagePolicy.Fail };
-            var set = ImageSet.FromManifest(full, ManifestLayout.Named(pathColumn, labelColumn), options);
-            return new Loaded(set, set.Skipped.Select(s => new SkippedJson(s.Source, s.Reason)).ToList(), Path.GetDirectoryName(full)!);
+            return ImageSet.FromManifest(full, ManifestLayout.Named(pathColumn, labelColumn), options);
         }
         catch (DatasetException ex)
         {
@@ -80,8 +81,8 @@ internal sealed class ManifestArguments
         }
     }
 
-    public sealed record Settings(string? Path, string? PathColumn, string? LabelColumn);
+    /// <summary>Whether a path argument names a CSV manifest (an existing <c>.csv</c> file) rather than an image folder.</summary>
+    public static bool IsCsv(string path) => File.Exists(path) && path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The images, the manifest rows left out (missing files, with --skip-bad-images), and the manifest's folder (null for a folder argument).</summary>
-    public sealed record Loaded(ImageSet Images, IReadOnlyList<SkippedJson> Skipped, string? ManifestFolder);
+    public sealed record Settings(string? Path, string? PathColumn, string? LabelColumn);
 }

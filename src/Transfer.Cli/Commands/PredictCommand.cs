@@ -19,7 +19,7 @@ internal static class PredictCommand
         var unknownThreshold = new Option<float?>("--unknown-threshold") { Description = "With --unknown: this threshold on the highest class probability instead of the model's (needed for models saved without one)." };
         var device = DeviceArgument.Create();
         var command = new Command("predict", "Predict the class of images with a saved model.") { model, images, top, json, unknown, unknownThreshold, device };
-        command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => Task.FromResult(Run(console, parse.GetValue(model)!, parse.GetValue(images)!, parse.GetValue(top), parse.GetValue(json), new PredictorOptions { LoggerFactory = console.LoggerFactory, RejectUnknown = parse.GetValue(unknown) || parse.GetValue(unknownThreshold) is not null, UnknownThreshold = parse.GetValue(unknownThreshold), ExecutionProvider = DeviceArgument.Resolve(console, parse.GetValue(device)!).Provider }, ct))));
+        command.SetAction((parse, ct) => CliApp.GuardAsync(console, () => Task.FromResult(Run(console, parse.GetValue(model)!, parse.GetValue(images)!, parse.GetValue(top), parse.GetValue(json), new PredictorOptions { LoggerFactory = console.LoggerFactory, RejectUnknown = parse.GetValue(unknown) || parse.GetValue(unknownThreshold) is not null, UnknownThreshold = parse.GetValue(unknownThreshold), ExecutionProvider = DeviceArgument.Resolve(console, parse.GetValue(device)!) }, ct))));
         return command;
     }
 

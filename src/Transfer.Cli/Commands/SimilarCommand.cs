@@ -38,7 +38,7 @@ internal static class SimilarCommand
         string query = CliInputs.RequireFile(image, "Query image");
         var images = CliInputs.LoadImages(folder, "Image folder");
         var backbone = CliInputs.ResolveBackbone(backboneName);
-        var provider = DeviceArgument.Resolve(console, device).Provider;
+        var provider = DeviceArgument.Resolve(console, device);
         var builder = TransferPipeline.For(images).WithBackbone(backbone).WithLoggerFactory(console.LoggerFactory);
         builder = cache is null ? builder : builder.CacheBottlenecks(Path.GetFullPath(cache));
         builder = provider.IsCuda ? builder.WithFeaturizer(new FeaturizerOptions { ExecutionProvider = provider }) : builder;

@@ -89,14 +89,12 @@ internal static partial class TrainCommand
         }
 
         var configureNeural = NeuralHeadArguments.Validate(s.Neural, s.Head);
-        var (provider, activeDevice) = DeviceArgument.Resolve(console, s.Device);
-        bool testIsCsv = s.Test is not null && File.Exists(s.Test) && s.Test.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
-        var loaded = ManifestArguments.LoadFolderOrManifest(s.Folder, s.Manifest, s.SkipBadImages, "Image", columnsUsedElsewhere: testIsCsv);
-        var images = loaded.Images;
-        var testLoaded = s.Test is null ? null
+        var provider = DeviceArgument.Resolve(console, s.Device);
+        bool testIsCsv = s.Test is not null && ManifestArguments.IsCsv(s.Test);
+        var images = ManifestArguments.LoadFolderOrManifest(s.Folder, s.Manifest, s.SkipBadImages, "Image", columnsUsedElsewhere: testIsCsv);
+        var testImages = s.Test is null ? null
             : testIsCsv ? ManifestArguments.Load(s.Test, s.Manifest.PathColumn, s.Manifest.LabelColumn, s.SkipBadImages)
-            : new ManifestArguments.Loaded(CliInputs.LoadImages(s.Test, "Test folder (--test)"), [], null);
-        var testImages = testLoaded?.Images;
+            : CliInputs.LoadImages(s.Test, "Test folder (--test)");
         var headTrainer = CliInputs.CreateHead(s.Head, s.Epochs, s.Seed, configureNeural);
         var backbone = CliInputs.ResolveBackbone(s.Backbone);
         string outPath = PrepareOutput(s.Out);
@@ -128,9 +126,8 @@ internal static partial class TrainCommand
 
         builder = scaledDecode is { } scaled ? builder.DecodeScaled(scaled) : builder;
 
-        // A manifest's images have no folder of their own: by default their cache is beside the manifest.
-        string? cacheDirectory = s.Cache is not null ? Path.GetFullPath(s.Cache)
-            : loaded.ManifestFolder is { } listed ? Caching.BottleneckCache.GetDefaultDirectory(listed) : null;
+        // Without --cache the builder's default: .bottlenecks in the set's root (the folder, or the manifest's folder).
+        string? cacheDirectory = s.Cache is not null ? Path.GetFullPath(s.Cache) : null;
         if (cacheDirectory is not null)
         {
             builder = builder.CacheBottlenecks(cacheDirectory);
@@ -189,7 +186,8 @@ internal static partial class TrainCommand
         }
 
         int testCount = result.TestFeatures?.Images.Count ?? 0;
-        var skippedRows = (testLoaded?.Skipped ?? []).ToList(); // the training set's own skipped rows are in result.Skipped
+        // The training set's own skipped rows are in result.Skipped; a test manifest's are listed here.
+        var skippedRows = testIsCsv ? testImages!.Skipped.Select(k => new SkippedJson(k.Source, k.Reason)).ToList() : [];
         string snippet = LoadSnippet.For(outPath, result.Model.Manifest.Head.Contains("lightgbm", StringComparison.OrdinalIgnoreCase));
         if (s.Json)
         {
@@ -211,7 +209,7 @@ internal static partial class TrainCommand
                 FineTuneArguments.Json(result),
                 UnknownJson.From(result.Model.Manifest.Unknown))
             {
-                Device = activeDevice,
+                Device = provider.ToString(),
                 Manifest = s.Manifest.Path is null ? null : Path.GetFullPath(s.Manifest.Path),
                 LoadSnippet = snippet,
                 HeadDescription = result.Model.Manifest.HeadDescription,
