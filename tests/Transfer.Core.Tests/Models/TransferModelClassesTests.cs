@@ -158,6 +158,25 @@ public sealed class TransferModelClassesTests
         Assert.StartsWith("A model whose head is \"softmax\" cannot learn a class without retraining", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CreateFeaturizer_TakesTheModelsDecoding_SoAddClassAcceptsIt(bool scaledDecode)
+    {
+        // A model trained with full-size decoding (every model saved before scaled decoding) gets a featurizer that
+        // decodes as it did, not the default scaled decoding its own AddClass would refuse.
+        var (old, added, _) = Shapes();
+        var preprocessing = ImagePreprocessing.Default with { ScaledDecode = scaledDecode };
+        using var featurizer = new Featurizer(TinyBackbone.Default, NoSavedGraphs with { Preprocessing = preprocessing });
+        using var model = await TrainAsync(featurizer, old, new MaximumEntropyHeadTrainer());
+        using var own = model.CreateFeaturizer(NoSavedGraphs, TinyBackbone.Default);
+
+        Assert.Equal(preprocessing.CanonicalKey(), own.Options.Preprocessing.CanonicalKey());
+        var result = await model.AddClassAsync("cross", added.Entries, own);
+        using var bigger = result.Model;
+        Assert.Equal([.. Known, "cross"], bigger.Classes);
+    }
+
     [Fact]
     public void CreateFeaturizer_AnotherBackbone_ThrowsNamingBoth()
     {
